@@ -1,0 +1,29 @@
+# Every target builds .venv on first use, so a bare machine with python3 + make is enough.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint install clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/watcher demo
+
+test: $(STAMP)
+	$(BIN)/ruff check watcher tests
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check watcher tests
+	$(BIN)/ruff format --check watcher tests
+
+clean:
+	rm -rf $(VENV) data build *.egg-info

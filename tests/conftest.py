@@ -1,0 +1,29 @@
+"""Fixtures shared by the test modules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from watcher.config import load_config
+from watcher.models import Topic
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+# Evaluation data shared next to the repository; tests that need it skip when it is absent.
+SHARED = ROOT.parent / "shared"
+
+
+def require_shared(*parts: str) -> Path:
+    """The path under ../shared, or skip the calling test with the reason."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"needs the shared evaluation data at {path} (not part of the repository)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_topic() -> Topic:
+    """The demo's coalition-air-cover topic, as configured in seeds/demo.toml."""
+    return load_config(SEEDS / "demo.toml").topic_list()[0]
