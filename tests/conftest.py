@@ -8,6 +8,7 @@ import pytest
 
 from watcher.config import load_config
 from watcher.models import Topic
+from watcher.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -21,6 +22,13 @@ def require_shared(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"needs the shared evaluation data at {path} (not part of the repository)")
     return path
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    """A fresh SQLite store in a temporary directory."""
+    with Store(tmp_path / "watcher.db") as opened:
+        yield opened
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,52 @@
+"""The SQLite store: one file, WAL mode, versioned schema, split by concern.
+
+``Store`` is the facade the pipeline uses; each concern (feeds, stories, positions, deliveries)
+has its own small class over the same connection.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from watcher.store.deliveries import DeliveryRecords
+from watcher.store.feeds import FeedRecords
+from watcher.store.migrations import migrate
+from watcher.store.positions import PositionRecords, StoredPosition
+from watcher.store.stories import StoryRecords
+
+__all__ = ["Store", "StoredPosition"]
+
+
+class Store:
+    """An open watcher database."""
+
+    def __init__(self, path: Path | str) -> None:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = Database(path)
+        self.db.execute("PRAGMA busy_timeout = 10000")  # the CLI may read while the daemon writes
+        self.db.execute("PRAGMA foreign_keys = ON")
+        self.db.enable_wal()
+        migrate(self.db)
+        self.feeds = FeedRecords(self.db)
+        self.stories = StoryRecords(self.db)
+        self.positions = PositionRecords(self.db)
+        self.deliveries = DeliveryRecords(self.db)
+
+    def transaction(self) -> AbstractContextManager[Database]:
+        """A transaction; nested calls become savepoints."""
+        return self.db.atomic()
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
