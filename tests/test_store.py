@@ -107,7 +107,7 @@ def test_outbox_rows_are_unique_per_shift_and_channel(store: Store) -> None:
     first = store.deliveries.pending()[0]["id"]
     store.deliveries.mark_failed(first, "boom")
     store.deliveries.mark_sent(first)
-    sent = [d for d in store.deliveries.all() if d["id"] == first][0]
+    sent = next(d for d in store.deliveries.all() if d["id"] == first)
     assert (sent["status"], sent["attempts"], sent["last_error"]) == ("sent", 2, "boom")
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from functools import lru_cache
 from html.parser import HTMLParser
 
 _BLOCK_TAGS = frozenset(
@@ -107,7 +106,6 @@ def words(text: str) -> list[str]:
     return [w.replace("’", "'") for w in _WORD.findall(text.lower())]
 
 
-@lru_cache(maxsize=4096)
 def normalise(text: str) -> str:
     """Lower-case, accent-folded text without punctuation, for keys and fuzzy matching."""
     folded = unicodedata.normalize("NFKD", text)
