@@ -155,30 +155,34 @@ def _initial_schema(db: Database) -> None:
 MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", _initial_schema),)
 
 
+def applied_versions(db: Database) -> set[int]:
+    """The versions already applied to ``db``."""
+    if "schema_migrations" not in db.table_names():
+        return set()
+    return {row[0] for row in db.execute("SELECT version FROM schema_migrations")}
+
+
 def schema_version(db: Database) -> int:
     """The highest applied migration, 0 for a new database."""
-    if "schema_migrations" not in db.table_names():
-        return 0
-    row = db.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
-    return row[0] or 0
+    return max(applied_versions(db), default=0)
 
 
 def migrate(db: Database, migrations: tuple[Migration, ...] = MIGRATIONS) -> list[int]:
-    """Apply the pending migrations in order; return the versions applied."""
+    """Apply every migration not yet applied, in version order; return the versions applied."""
     db.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         "version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)"
     )
-    current = schema_version(db)
-    known = max((m.version for m in migrations), default=0)
-    if current > known:
+    applied = applied_versions(db)
+    unknown = applied - {m.version for m in migrations}
+    if unknown:
         raise RuntimeError(
-            f"database schema is version {current}, newer than this watcher knows ({known}); "
+            f"database has schema versions this watcher does not know ({sorted(unknown)}); "
             "upgrade watcher"
         )
-    applied = []
+    newly_applied = []
     for migration in sorted(migrations, key=lambda m: m.version):
-        if migration.version <= current:
+        if migration.version in applied:
             continue
         with db.atomic():
             migration.apply(db)
@@ -189,5 +193,5 @@ def migrate(db: Database, migrations: tuple[Migration, ...] = MIGRATIONS) -> lis
                     "applied_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 }
             )
-        applied.append(migration.version)
-    return applied
+        newly_applied.append(migration.version)
+    return newly_applied
