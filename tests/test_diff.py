@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from watcher.config import ShiftSettings
-from watcher.diff import decide_shift, similarity, stance_changed, word_diff
+from watcher.diff import decide_shift, polarity, similarity, stance_changed, word_diff
 from watcher.models import Decision, DiffOp, Position, Stance, StanceVerdict
 
 POLICY = ShiftSettings()
@@ -55,7 +55,7 @@ def test_polarity_flip_is_a_shift_even_when_the_words_barely_change() -> None:
     after = position(Stance.AGAINST, "The US will not provide air cover.", day=2)
     decision = decide_shift(before, after, POLICY)
     assert decision.decision is Decision.SHIFT
-    assert decision.reason == "stance flipped: for -> against"
+    assert decision.reason == "stance flipped: for -> against (polarity +0.90 -> -0.90)"
     assert decision.similarity > 90
 
 
@@ -90,3 +90,20 @@ def test_older_story_arriving_late_is_not_compared_as_news() -> None:
     current = position(Stance.AGAINST, "The US refused.", day=10)
     stale = position(Stance.FOR, "The US will provide air cover.", day=2)
     assert decide_shift(current, stale, POLICY).decision is Decision.LATE
+
+
+def test_texts_leaning_to_opposite_sides_flip_when_both_lean_surely_enough() -> None:
+    before = StanceVerdict(Stance.OBSERVING, 0.6, polarity=0.3)
+    after = StanceVerdict(Stance.OBSERVING, 0.55, polarity=-0.2)
+    changed, reason = stance_changed(before, after, ShiftSettings(min_confidence=0.15))
+    assert changed
+    assert reason == "stance flipped: observing -> observing (polarity +0.30 -> -0.20)"
+    # the weaker side decides: 0.2 is not sure enough for 0.25
+    assert not stance_changed(before, after, ShiftSettings(min_confidence=0.25))[0]
+
+
+def test_a_stored_position_without_polarity_takes_its_side_from_the_stance() -> None:
+    assert polarity(verdict(Stance.AGAINST, 0.8)) == -0.8
+    assert polarity(verdict(Stance.OBSERVING, 0.9)) == 0.0
+    stored, new = verdict(Stance.FOR, 0.9), StanceVerdict(Stance.AGAINST, 0.7, polarity=-0.6)
+    assert stance_changed(stored, new, POLICY)[0]

@@ -15,16 +15,37 @@ from __future__ import annotations
 from rapidfuzz.distance import Indel
 
 from watcher.config import ShiftSettings
-from watcher.models import Decision, DiffOp, Position, ShiftDecision, StanceVerdict
+from watcher.models import Decision, DiffOp, Position, ShiftDecision, Stance, StanceVerdict
 
 # Two statements at least this similar (0..100, over words) are a repeat, not a rewording.
 REPEAT_SIMILARITY = 90.0
 
 
+def polarity(verdict: StanceVerdict) -> float:
+    """The side a verdict takes, -1 (against) .. +1 (for); from its stance when not stored."""
+    if verdict.polarity is not None:
+        return verdict.polarity
+    sign = {Stance.FOR: 1.0, Stance.AGAINST: -1.0}.get(verdict.stance, 0.0)
+    return sign * verdict.confidence
+
+
 def stance_changed(
     prior: StanceVerdict, new: StanceVerdict, policy: ShiftSettings
 ) -> tuple[bool, str]:
-    """Whether ``new`` is a change of stance from ``prior``, and why (pure, no text similarity)."""
+    """Whether ``new`` is a change of stance from ``prior``, and why (pure, no text similarity).
+
+    A flip is two verdicts on opposite sides of the claim, each at least ``min_confidence`` sure
+    of its side (the polarity, P(for) - P(against)). The stance labels need not be committed:
+    two articles that each lean to a side are compared by their leanings. A weak side on either
+    end is no flip (a hedged report does not undo a refusal); what else changed is judged on
+    the stances.
+    """
+    before, after = polarity(prior), polarity(new)
+    if before * after < 0 and min(abs(before), abs(after)) >= policy.min_confidence:
+        return True, (
+            f"stance flipped: {prior.stance} -> {new.stance} "
+            f"(polarity {before:+.2f} -> {after:+.2f})"
+        )
     if prior.stance == new.stance:
         return False, f"same stance ({new.stance})"
     if new.confidence < policy.min_confidence:
@@ -32,8 +53,6 @@ def stance_changed(
             f"stance reads {prior.stance} -> {new.stance} but the new one is not confident enough "
             f"({new.confidence:.2f} < {policy.min_confidence:.2f})"
         )
-    if prior.stance.is_committed and new.stance.is_committed:
-        return True, f"stance flipped: {prior.stance} -> {new.stance}"
     if new.stance.is_committed and policy.commitment_changes:
         return True, f"position hardened: {prior.stance} -> {new.stance}"
     if new.stance.is_committed:

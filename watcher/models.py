@@ -43,6 +43,12 @@ class FeedState:
     etag: str | None = None
     last_modified: str | None = None
     body_hash: str | None = None
+    location: str | None = None  # where to fetch after a permanent redirect; ``url`` stays the id
+
+    @property
+    def fetch_url(self) -> str:
+        """The address to request: the feed's new location if it moved, else its URL."""
+        return self.location or self.url
 
 
 @dataclass(frozen=True)
@@ -148,6 +154,11 @@ class StanceVerdict:
     evidence: tuple[str, ...] = ()  # sentences the decision rests on
     cues: tuple[str, ...] = ()  # words/phrases that decided it ("refused", "will not", ...)
     explanation: str = ""  # one line a human can check
+    # P(for) - P(against), -1..1: which side the text takes and how surely; None when unknown
+    # (a position imported or stored without it: the stance and confidence stand in for it)
+    polarity: float | None = None
+    # P(the text takes a side at all), 0..1; None when unknown, as for polarity
+    commitment: float | None = None
 
 
 @dataclass(frozen=True)

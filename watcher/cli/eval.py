@@ -1,0 +1,144 @@
+"""``watcher eval``: measure the stance and shift decisions on labelled data.
+
+Predictions go to standard output, one JSON object a line; figures go to standard error, so
+``watcher eval stance FILE --labels label > predictions.jsonl`` keeps both.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from watcher.config import ShiftSettings
+from watcher.diff import stance_changed
+from watcher.evaluation import (
+    DataError,
+    fnc1_summary,
+    parse_bool,
+    parse_stance,
+    read_fnc1,
+    read_jsonl,
+    shift_report,
+    shift_summary,
+    stance_summary,
+)
+from watcher.models import Stance
+from watcher.stance import classify
+from watcher.stance.model import ModelError, load_model
+
+_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+def _emit(record: dict[str, object]) -> None:
+    click.echo(json.dumps(record, ensure_ascii=False))
+
+
+def _note(text: str) -> None:
+    click.echo(text, err=True)
+
+
+@click.group("eval")
+def eval_group() -> None:
+    """Measure the stance and shift decisions on labelled data."""
+
+
+# The name watcher.cli registers each command module by.
+command = eval_group
+
+
+@eval_group.command("stance")
+@click.argument("path", type=_FILE)
+@click.option("--labels", "label_key", help="Key of the gold stance; prints figures to stderr.")
+def stance_command(path: Path, label_key: str | None) -> None:
+    """Classify each {"id","claim","text"} line of PATH: for, against, observing, unrelated."""
+    started = time.perf_counter()
+    gold: list[Stance] = []
+    predicted: list[Stance] = []
+    count = 0
+    try:
+        required = ("id", "claim", "text", *([label_key] if label_key else []))
+        for record in read_jsonl(path, required):
+            count += 1
+            verdict = classify(str(record["claim"]), str(record["text"]))
+            _emit({"id": record["id"], "stance": verdict.stance.value})
+            if label_key:
+                gold.append(parse_stance(record[label_key], f"{path}: id {record['id']}"))
+                predicted.append(verdict.stance)
+    except (DataError, ModelError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if label_key and gold:
+        _note(stance_summary(gold, predicted))
+    _note(f"{count} texts in {time.perf_counter() - started:.1f}s")
+
+
+@eval_group.command("shifts")
+@click.argument("path", type=_FILE)
+@click.option("--labels", "label_key", help="Key of the gold shift flag; prints figures to stderr.")
+@click.option(
+    "--min-confidence",
+    type=click.FloatRange(0.0, 1.0),
+    help="How sure each text must be of its side for a flip (default: chosen by "
+    "cross-validation, stored with the model).",
+)
+@click.option(
+    "--commitment-changes/--flips-only",
+    default=False,
+    help="Also count observing <-> for/against as shifts (the data labels only flips).",
+)
+def shifts_command(
+    path: Path, label_key: str | None, min_confidence: float | None, commitment_changes: bool
+) -> None:
+    """Decide for each {"id","claim","before","after"} line of PATH whether the stance shifted."""
+    started = time.perf_counter()
+    try:
+        if min_confidence is None:
+            min_confidence = float(load_model().settings.get("shift_min_confidence", 0.5))
+        policy = ShiftSettings(commitment_changes=commitment_changes, min_confidence=min_confidence)
+        gold: list[bool] = []
+        predicted: list[bool] = []
+        count = 0
+        required = ("id", "claim", "before", "after", *([label_key] if label_key else []))
+        for record in read_jsonl(path, required):
+            count += 1
+            claim = str(record["claim"])
+            before = classify(claim, str(record["before"]))
+            after = classify(claim, str(record["after"]))
+            shifted, _ = stance_changed(before, after, policy)
+            _emit(
+                {
+                    "id": record["id"],
+                    "shift": shifted,
+                    "before": before.stance.value,
+                    "after": after.stance.value,
+                }
+            )
+            if label_key:
+                gold.append(parse_bool(record[label_key], f"{path}: id {record['id']}"))
+                predicted.append(shifted)
+    except (DataError, ModelError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if label_key and gold:
+        _note(shift_summary(shift_report(gold, predicted), min_confidence))
+    _note(f"{count} pairs in {time.perf_counter() - started:.1f}s")
+
+
+@eval_group.command("fnc1")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def fnc1_command(directory: Path) -> None:
+    """Score the stance decision on the FNC-1 CSVs in DIRECTORY (headline = claim, body = text)."""
+    started = time.perf_counter()
+    try:
+        pairs = read_fnc1(directory)
+        # Body by body, so each body is read once however small the engine's text cache.
+        by_body = sorted(range(len(pairs)), key=lambda i: pairs[i].text)
+        stances = {i: classify(pairs[i].claim, pairs[i].text).stance for i in by_body}
+        predicted = [stances[i] for i in range(len(pairs))]
+    except (DataError, ModelError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(fnc1_summary([p.stance for p in pairs], predicted))
+    sys.stdout.flush()  # the figures before the timing note, when both go to one terminal
+    _note(f"{len(pairs)} pairs in {time.perf_counter() - started:.1f}s")

@@ -1,0 +1,271 @@
+"""Evaluation: reading labelled data, classification metrics and the official FNC-1 score.
+
+Pure functions over plain lists, shared by ``watcher eval`` and the training script, so the
+figures a developer sees while training are computed exactly as the CLI computes them.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from watcher.models import Stance
+
+# FNC-1 labels in watcher's vocabulary.
+FNC1_LABELS = {
+    "agree": Stance.FOR,
+    "disagree": Stance.AGAINST,
+    "discuss": Stance.OBSERVING,
+    "unrelated": Stance.UNRELATED,
+}
+STANCE_ORDER = (Stance.FOR, Stance.AGAINST, Stance.OBSERVING, Stance.UNRELATED)
+FNC1_STANCES = "competition_test_stances.csv"
+FNC1_BODIES = "competition_test_bodies.csv"
+
+
+class DataError(ValueError):
+    """An input file that cannot be evaluated; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One labelled (claim, text) pair of FNC-1."""
+
+    claim: str
+    body_id: str
+    text: str
+    stance: Stance
+
+
+def read_jsonl(path: Path, required: Sequence[str]) -> Iterator[dict[str, object]]:
+    """Records of a JSON-lines file; each must be an object with the ``required`` keys."""
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DataError(f"{path}:{number}: not valid JSON: {exc.msg}") from None
+            if not isinstance(record, dict):
+                raise DataError(f"{path}:{number}: expected a JSON object")
+            missing = [key for key in required if key not in record]
+            if missing:
+                raise DataError(f"{path}:{number}: missing key(s): {', '.join(missing)}")
+            yield record
+
+
+def parse_stance(value: object, where: str) -> Stance:
+    """A gold label as a Stance; FNC-1's own names (agree, discuss...) are accepted too."""
+    text = str(value).strip().lower()
+    if text in FNC1_LABELS:
+        return FNC1_LABELS[text]
+    try:
+        return Stance(text)
+    except ValueError:
+        raise DataError(f"{where}: unknown stance label {value!r}") from None
+
+
+def parse_bool(value: object, where: str) -> bool:
+    """A gold shift label: JSON true/false, or the strings "true"/"false"/"1"/"0"."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes"):
+        return True
+    if text in ("false", "0", "no"):
+        return False
+    raise DataError(f"{where}: not a boolean label: {value!r}")
+
+
+def read_fnc1(directory: Path) -> list[Pair]:
+    """The FNC-1 competition test pairs in ``directory`` (stances CSV joined to bodies CSV)."""
+    bodies_path, stances_path = directory / FNC1_BODIES, directory / FNC1_STANCES
+    for path in (bodies_path, stances_path):
+        if not path.is_file():
+            raise DataError(f"{path}: no such file (expected the FNC-1 CSVs in {directory})")
+    with bodies_path.open(encoding="utf-8", newline="") as handle:
+        bodies = {row["Body ID"]: row["articleBody"] for row in csv.DictReader(handle)}
+    pairs = []
+    with stances_path.open(encoding="utf-8", newline="") as handle:
+        for number, row in enumerate(csv.DictReader(handle), 2):
+            where = f"{stances_path}:{number}"
+            if row["Body ID"] not in bodies:
+                raise DataError(f"{where}: body {row['Body ID']} is not in {bodies_path.name}")
+            stance = parse_stance(row["Stance"], where)
+            pairs.append(Pair(row["Headline"], row["Body ID"], bodies[row["Body ID"]], stance))
+    return pairs
+
+
+@dataclass(frozen=True)
+class ShiftPair:
+    """One labelled shift pair: two texts on one claim, and whether the stance flipped."""
+
+    id: str
+    claim: str
+    before: str
+    after: str
+    shift: bool
+
+
+def read_shifts(path: Path) -> list[ShiftPair]:
+    """The labelled pairs of a shift-pairs file: {"id", "claim", "before", "after", "shift"}."""
+    return [
+        ShiftPair(
+            str(r["id"]),
+            str(r["claim"]),
+            str(r["before"]),
+            str(r["after"]),
+            parse_bool(r["shift"], f"{path}: id {r['id']}"),
+        )
+        for r in read_jsonl(path, ("id", "claim", "before", "after", "shift"))
+    ]
+
+
+@dataclass(frozen=True)
+class ClassReport:
+    """Precision, recall and F1 of one class."""
+
+    label: str
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator else 0.0
+
+
+def f1_score(precision: float, recall: float) -> float:
+    """Harmonic mean of precision and recall (0 when both are 0)."""
+    return _ratio(2 * precision * recall, precision + recall)
+
+
+def confusion(
+    gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str]
+) -> list[list[int]]:
+    """Confusion matrix: rows are gold labels, columns predictions, in ``labels`` order."""
+    index = {label: i for i, label in enumerate(labels)}
+    matrix = [[0] * len(labels) for _ in labels]
+    for g, p in zip(gold, predicted, strict=True):
+        matrix[index[g]][index[p]] += 1
+    return matrix
+
+
+def class_reports(
+    gold: Sequence[str], predicted: Sequence[str], labels: Sequence[str]
+) -> list[ClassReport]:
+    """Per-class precision, recall and F1."""
+    matrix = confusion(gold, predicted, labels)
+    reports = []
+    for i, label in enumerate(labels):
+        true_positive = matrix[i][i]
+        predicted_count = sum(row[i] for row in matrix)
+        support = sum(matrix[i])
+        precision = _ratio(true_positive, predicted_count)
+        recall = _ratio(true_positive, support)
+        reports.append(ClassReport(label, precision, recall, f1_score(precision, recall), support))
+    return reports
+
+
+def accuracy(gold: Sequence[str], predicted: Sequence[str]) -> float:
+    """Share of predictions equal to the gold label."""
+    return _ratio(sum(g == p for g, p in zip(gold, predicted, strict=True)), len(gold))
+
+
+def fnc1_score(gold: Sequence[Stance], predicted: Sequence[Stance]) -> float:
+    """The official FNC-1 weighted score as a share of the best possible (0..1).
+
+    +0.25 for getting related/unrelated right; +0.75 more for the exact stance of a related pair.
+    """
+    score = best = 0.0
+    for g, p in zip(gold, predicted, strict=True):
+        g_related, p_related = g is not Stance.UNRELATED, p is not Stance.UNRELATED
+        best += 1.0 if g_related else 0.25
+        if g_related == p_related:
+            score += 0.25
+            if g_related and g == p:
+                score += 0.75
+    return _ratio(score, best)
+
+
+@dataclass(frozen=True)
+class ShiftReport:
+    """Shift detection figures; false alarms are measured on the same-stance pairs."""
+
+    precision: float
+    recall: float
+    f1: float
+    false_alarm_rate: float
+    true_positive: int
+    false_positive: int
+    false_negative: int
+    true_negative: int
+
+
+def shift_report(gold: Sequence[bool], predicted: Sequence[bool]) -> ShiftReport:
+    """Precision, recall, F1 and false-alarm rate of predicted shifts."""
+    counts = Counter(zip(gold, predicted, strict=True))
+    tp, fp = counts[(True, True)], counts[(False, True)]
+    fn, tn = counts[(True, False)], counts[(False, False)]
+    precision, recall = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
+    return ShiftReport(
+        precision, recall, f1_score(precision, recall), _ratio(fp, fp + tn), tp, fp, fn, tn
+    )
+
+
+def format_confusion(matrix: list[list[int]], labels: Sequence[str]) -> str:
+    """A confusion matrix as aligned text, gold labels down, predictions across."""
+    width = max(9, *(len(label) for label in labels), *(len(str(n)) for r in matrix for n in r))
+    lines = ["gold \\ pred".ljust(width + 2) + "".join(label.rjust(width + 1) for label in labels)]
+    for label, row in zip(labels, matrix, strict=True):
+        lines.append(label.ljust(width + 2) + "".join(str(n).rjust(width + 1) for n in row))
+    return "\n".join(lines)
+
+
+def format_classes(reports: Iterable[ClassReport]) -> str:
+    """Per-class precision/recall/F1 as aligned text."""
+    lines = [f"{'class':<11}{'precision':>10}{'recall':>8}{'f1':>8}{'support':>9}"]
+    for r in reports:
+        lines.append(
+            f"{r.label:<11}{r.precision:>10.3f}{r.recall:>8.3f}{r.f1:>8.3f}{r.support:>9d}"
+        )
+    return "\n".join(lines)
+
+
+def stance_summary(gold: Sequence[Stance], predicted: Sequence[Stance]) -> str:
+    """Accuracy, per-class precision/recall/F1 and the confusion matrix, as text."""
+    labels = [s.value for s in STANCE_ORDER]
+    g, p = [s.value for s in gold], [s.value for s in predicted]
+    reports = class_reports(g, p, labels)
+    macro = sum(r.f1 for r in reports) / len(reports)
+    return "\n".join(
+        [
+            f"pairs: {len(g)}  accuracy: {accuracy(g, p):.4f}  macro F1: {macro:.4f}",
+            format_classes(reports),
+            format_confusion(confusion(g, p, labels), labels),
+        ]
+    )
+
+
+def fnc1_summary(gold: Sequence[Stance], predicted: Sequence[Stance]) -> str:
+    """The FNC-1 weighted score followed by the stance summary, as text."""
+    return f"FNC-1 weighted score: {fnc1_score(gold, predicted):.4f}\n" + stance_summary(
+        gold, predicted
+    )
+
+
+def shift_summary(report: ShiftReport, min_confidence: float) -> str:
+    """Shift figures as text."""
+    return (
+        f"min_confidence {min_confidence:.3f}: precision {report.precision:.4f}  recall "
+        f"{report.recall:.4f}  F1 {report.f1:.4f}  false-alarm rate (same-stance pairs) "
+        f"{report.false_alarm_rate:.4f}\n"
+        f"tp {report.true_positive}  fp {report.false_positive}  fn {report.false_negative}  "
+        f"tn {report.true_negative}"
+    )
