@@ -10,7 +10,8 @@
 Each route can answer with any status and headers, honour ETag / Last-Modified with a 304, wait
 before answering, trickle its body, gzip it, or omit Content-Length. The server records every
 request and the highest number of requests it was handling at once (``max_active``). Waits and
-trickles end as soon as the server stops, so a test never hangs on it.
+trickles end as soon as the server stops, so a test never hangs on it. POSTs (webhooks) are
+answered the same way, their bodies recorded; ``script`` gives a path successive answers.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import gzip
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -51,6 +53,8 @@ class RecordedRequest:
     method: str
     path: str  # with the query string
     headers: dict[str, str]  # lower-case names
+    body: bytes = b""  # what a POST sent
+    received: float = field(default_factory=time.monotonic)  # when it arrived (time.monotonic)
 
 
 class FeedServer:
@@ -59,6 +63,7 @@ class FeedServer:
     def __init__(self, host: str = "127.0.0.1") -> None:
         self.host = host
         self._routes: dict[str, Route] = {}
+        self._scripts: dict[str, list[Route]] = {}
         self._requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
         self._active = 0
@@ -111,6 +116,14 @@ class FeedServer:
             self._routes[path] = route
         return route
 
+    def script(self, path: str, *routes: Route) -> None:
+        """Answer successive requests for ``path`` with ``routes`` in turn; the last one repeats.
+
+        ``server.script("/hook", Route(status=500), Route(status=500), Route(body=b"ok"))``
+        """
+        with self._lock:
+            self._scripts[path] = list(routes)
+
     def redirect(self, path: str, location: str, status: int = 301) -> Route:
         """Answer ``path`` with a redirect to ``location`` (a path here, or any URL)."""
         return self.set(path, status=status, headers={"Location": urljoin(self.url("/"), location)})
@@ -135,6 +148,9 @@ class FeedServer:
 
     def _route(self, path: str) -> Route | None:
         with self._lock:
+            script = self._scripts.get(urlsplit(path).path)
+            if script:
+                return script.pop(0) if len(script) > 1 else script[0]
             return self._routes.get(urlsplit(path).path)
 
     def _record(self, request: RecordedRequest) -> None:
@@ -174,9 +190,16 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
     def do_GET(self) -> None:
+        self._serve()
+
+    def do_POST(self) -> None:
+        """Webhooks: the body is recorded with the request; the answer is scripted as for GET."""
+        self._serve(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+
+    def _serve(self, body: bytes = b"") -> None:
         feeds = self.server.feed_server
         headers = {name.lower(): value for name, value in self.headers.items()}
-        feeds._record(RecordedRequest(self.command, self.path, headers))
+        feeds._record(RecordedRequest(self.command, self.path, headers, body))
         with feeds._counting_active():
             route = feeds._route(self.path)
             if route is None:

@@ -1,4 +1,4 @@
-"""Dedup keys: guid within a feed, link and content across feeds."""
+"""Dedup keys: the entry's own id within a feed, link and content across feeds."""
 
 from __future__ import annotations
 
@@ -8,15 +8,13 @@ from watcher.models import Story
 LONG_TEXT = "The US has refused to provide air defence as a security guarantee for the force."
 
 
-def test_keys_are_ordered_by_trust_and_guid_is_feed_scoped() -> None:
+def test_keys_are_ordered_by_trust() -> None:
     story = Story(
-        "id", "https://a/feed", "T", LONG_TEXT, link="https://a/1", guid="42", content_hash="abc"
+        "id1", "https://a/feed", "T", LONG_TEXT, link="https://a/1", guid="42", content_hash="abc"
     )
-    assert story_keys(story) == ["guid:https://a/feed:42", "link:https://a/1", "content:abc"]
-    other_feed = Story("id2", "https://b/feed", "T", LONG_TEXT, guid="42", content_hash="abc")
-    assert story_keys(other_feed)[0] != story_keys(story)[0]
+    assert story_keys(story) == ["entry:id1", "link:https://a/1", "content:abc"]
 
 
-def test_short_generic_content_gets_no_content_key() -> None:
-    story = Story("id", "f", "Live updates", "", content_hash="abc")
-    assert story_keys(story) == []
+def test_short_generic_content_is_known_only_by_its_entry_id() -> None:
+    story = Story("id1", "f", "Live updates", "", content_hash="abc")
+    assert story_keys(story) == ["entry:id1"]

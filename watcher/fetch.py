@@ -12,7 +12,7 @@ import hashlib
 import logging
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -70,6 +70,21 @@ def redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
 
 
+def cache_max_age(headers: Mapping[str, str]) -> float | None:
+    """Seconds from ``Cache-Control: max-age``; None when absent, bogus, or with ``no-cache``.
+
+    ``no-cache`` asks for revalidation on every use, so its max-age says nothing about how often
+    to poll. ``headers`` has lower-case names, as in ``FetchResult.headers``.
+    """
+    directives = {}
+    for part in headers.get("cache-control", "").split(","):
+        name, _, value = part.strip().partition("=")
+        directives[name.strip().lower()] = value.strip().strip('"')
+    if "no-cache" in directives or not directives.get("max-age", "").isdigit():
+        return None
+    return float(directives["max-age"])
+
+
 def describe_error(exc: BaseException) -> str:
     """A short one-line description, "ExceptionClass: message", with any URL in it redacted."""
     message = _URL_IN_TEXT.sub(lambda found: redact_url(found.group()), str(exc))
@@ -104,7 +119,7 @@ async def fetch_feed(
     """
     started = time.monotonic()
     try:
-        path = _local_path(state.url)
+        path = _local_path(state.fetch_url)
         if path is not None:
             result = await _fetch_file(path, state, settings)
         else:
@@ -136,18 +151,26 @@ async def fetch_all(
 async def _fetch_bounded(
     client: httpx.AsyncClient, states: Sequence[FeedState], settings: FetchSettings
 ) -> list[FetchResult]:
-    overall = asyncio.Semaphore(settings.concurrency)
-    per_host: dict[str, asyncio.Semaphore] = {}
+    limits = FetchLimits(settings)
+    return list(await asyncio.gather(*(limits.fetch(client, state) for state in states)))
 
-    async def fetch_one(state: FeedState) -> FetchResult:
-        host = per_host.setdefault(
-            _host_key(state.url), asyncio.Semaphore(settings.per_host_concurrency)
+
+class FetchLimits:
+    """Caps on fetches in flight, overall and per host; share one among all fetches to limit."""
+
+    def __init__(self, settings: FetchSettings) -> None:
+        self.settings = settings
+        self._overall = asyncio.Semaphore(settings.concurrency)
+        self._per_host: dict[str, asyncio.Semaphore] = {}
+
+    async def fetch(self, client: httpx.AsyncClient, state: FeedState) -> FetchResult:
+        """Fetch one feed once its host and the overall limit have a free slot."""
+        host = self._per_host.setdefault(
+            _host_key(state.fetch_url), asyncio.Semaphore(self.settings.per_host_concurrency)
         )
         # Wait for the host first, so a feed queued behind its busy host holds no global slot.
-        async with host, overall:
-            return await fetch_feed(client, state, settings)
-
-    return list(await asyncio.gather(*(fetch_one(state) for state in states)))
+        async with host, self._overall:
+            return await fetch_feed(client, state, self.settings)
 
 
 def _host_key(url: str) -> str:
@@ -160,7 +183,8 @@ def _host_key(url: str) -> str:
 async def _fetch_http(
     client: httpx.AsyncClient, state: FeedState, settings: FetchSettings
 ) -> FetchResult:
-    async with client.stream("GET", state.url, headers=_conditional_headers(state)) as response:
+    request = client.stream("GET", state.fetch_url, headers=_conditional_headers(state))
+    async with request as response:
         status = response.status_code
         common: dict[str, Any] = {
             "final_url": str(response.url),
@@ -256,7 +280,7 @@ def _result(state: FeedState, **fields: Any) -> FetchResult:
     # Defaults carry the stored validators, so a failed fetch never makes the store forget them.
     defaults: dict[str, Any] = {
         "url": state.url,
-        "final_url": state.url,
+        "final_url": state.fetch_url,
         "status": None,
         "etag": state.etag,
         "last_modified": state.last_modified,

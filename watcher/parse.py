@@ -1,9 +1,13 @@
 """Parse stage: turn a fetched feed (RSS, Atom, RDF, CDF, JSON Feed) into normalised stories.
 
-feedparser reads the XML formats; feedparser 6 does not read JSON Feed, so JSON Feed 1.0/1.1 is
-read here with the json module. Both paths produce the same intermediate entry, normalised once.
-A malformed feed is recorded in ``ParsedFeed.error`` and whatever entries were read are kept;
-nothing in here raises for a feed's sake.
+Plain, well-formed UTF-8 RSS 2.0, RSS 1.0 and Atom 1.0 (most real news feeds; the check is in
+``watcher.feedshape``) are read by fastfeedparser, about 40 times faster than feedparser, with the
+dates read by feedparser's own date parser. Everything else (malformed documents, other encodings,
+DTDs and entities, xml:base, Atom 0.3, CDF, XHTML content, an unexpected Content-Type) goes to
+feedparser, which recovers what it can and says what was wrong. feedparser 6 does not read JSON
+Feed, so JSON Feed 1.0/1.1 is read here with the json module. Every path produces the same
+intermediate entry, normalised once. A malformed feed is recorded in ``ParsedFeed.error`` and
+whatever entries were read are kept; nothing in here raises for a feed's sake.
 """
 
 from __future__ import annotations
@@ -17,8 +21,11 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
+import fastfeedparser
 import feedparser
+from feedparser.datetimes import _parse_date as parse_date  # every format feedparser reads
 
+from watcher.feedshape import EntryShape, plain_feed
 from watcher.fetch import describe_error
 from watcher.models import FetchResult, ParsedFeed, Story
 from watcher.text import html_to_text, normalise
@@ -140,10 +147,57 @@ def _positive_int(value: Any) -> int | None:
     return number if number > 0 else None
 
 
-# --- XML formats, through feedparser ---------------------------------------------------------
+# --- XML formats: fastfeedparser when it is safe, feedparser otherwise ---------------------------
 
 
 def _parse_xml_feed(result: FetchResult) -> ParsedFeed:
+    return _parse_fast(result) or _parse_with_feedparser(result)
+
+
+def _parse_fast(result: FetchResult) -> ParsedFeed | None:
+    """The feed read by fastfeedparser; None when it needs feedparser (see watcher.feedshape)."""
+    body = result.body or b""
+    shape = plain_feed(body, result.headers, over_http=_is_web_url(result.final_url))
+    if shape is None:
+        return None
+    try:
+        parsed = fastfeedparser.parse(
+            body, include_tags=False, include_media=False, include_enclosures=False
+        )
+    except Exception:  # beyond fastfeedparser after all: feedparser will say why
+        return None
+    title = _short_title(parsed.feed.get("title"))
+    if len(parsed.entries) != len(shape.entries) or title is None:
+        return None  # it skipped an entry, or found no title where feedparser may find one
+    entries = (
+        _fast_entry(entry, shape.own_ids, entry_shape)
+        for entry, entry_shape in zip(parsed.entries, shape.entries, strict=True)
+    )
+    return ParsedFeed(
+        url=result.url,
+        stories=tuple(_stories(result, entries)),
+        title=title,
+        ttl_minutes=_ttl_minutes(shape.hints),
+    )
+
+
+def _fast_entry(entry: Mapping[str, Any], own_id: bool, shape: EntryShape) -> _Entry:
+    # Without a description fastfeedparser makes one from the content with the tags (but not the
+    # scripts' text) stripped: only a description the entry has is read.
+    bodies = [part.get("value") or "" for part in entry.get("content") or ()]
+    if shape.summary:
+        bodies.append(entry.get("description") or "")
+    return _Entry(
+        title=entry.get("title") or "",
+        bodies=tuple(bodies),
+        link=entry.get("link"),
+        guid=entry.get("id") if own_id else None,
+        # feedparser's own date parser on the raw dates, so that both paths read odd dates alike
+        published=_first_date(parse_date(raw) for raw in (shape.published, shape.updated) if raw),
+    )
+
+
+def _parse_with_feedparser(result: FetchResult) -> ParsedFeed:
     headers = dict(result.headers)
     if _is_web_url(result.final_url):
         # Given bytes, feedparser takes the base for relative links from Content-Location only.

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
+import sys
 import unicodedata
 from html.parser import HTMLParser
 
@@ -109,5 +111,12 @@ def words(text: str) -> list[str]:
 def normalise(text: str) -> str:
     """Lower-case, accent-folded text without punctuation, for keys and fuzzy matching."""
     folded = unicodedata.normalize("NFKD", text)
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    if not folded.isascii():  # str.translate: C speed, where a per-character loop was the cost
+        folded = folded.translate(_combining_marks())
     return " ".join(words(folded))
+
+
+@functools.cache
+def _combining_marks() -> dict[int, None]:
+    """Every combining character, mapped for deletion by str.translate (built once, ~0.1 s)."""
+    return dict.fromkeys(c for c in range(sys.maxunicode + 1) if unicodedata.combining(chr(c)))
