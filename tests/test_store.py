@@ -105,17 +105,19 @@ def test_position_round_trips(store: Store) -> None:
 def test_outbox_rows_are_unique_per_shift_and_channel(store: Store) -> None:
     record(store, pos(Stance.FOR, "Yes.", 1))
     _, shift_id = record(store, pos(Stance.AGAINST, "No.", 2))
-    store.deliveries.enqueue(shift_id, ["console", "mail"])
-    store.deliveries.enqueue(shift_id, ["console"])
+    store.deliveries.enqueue(shift_id, {"console": "rule", "mail": "rule"})
+    store.deliveries.enqueue(shift_id, {"console": "rule"})
     assert [(d["channel"], d["status"]) for d in store.deliveries.pending()] == [
         ("console", "pending"),
         ("mail", "pending"),
     ]
     first = store.deliveries.pending()[0]["id"]
-    store.deliveries.mark_failed(first, "boom")
-    store.deliveries.mark_sent(first)
+    now = datetime.now(UTC)
+    claim = store.deliveries.claim([first], "worker:1", now, now)
+    store.deliveries.finish_failed(claim, now, "boom", now, max_attempts=5)
+    store.deliveries.finish_sent(store.deliveries.claim([first], "worker:1", now, now), now)
     sent = next(d for d in store.deliveries.all() if d["id"] == first)
-    assert (sent["status"], sent["attempts"], sent["last_error"]) == ("sent", 2, "boom")
+    assert (sent["status"], sent["attempts"]) == ("sent", 2)
 
 
 def test_fetch_outcomes_update_feed_health(store: Store, monkeypatch) -> None:

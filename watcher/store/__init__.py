@@ -15,6 +15,7 @@ from watcher.store.deliveries import DeliveryRecords
 from watcher.store.feeds import FeedRecords
 from watcher.store.migrations import migrate
 from watcher.store.positions import PositionRecords, StoredPosition
+from watcher.store.shift_sources import ShiftSourceRecords
 from watcher.store.stories import StoryRecords
 
 __all__ = ["Store", "StoredPosition"]
@@ -31,11 +32,17 @@ class Store:
         self.db.execute("PRAGMA busy_timeout = 10000")  # the CLI may read while the daemon writes
         self.db.execute("PRAGMA foreign_keys = ON")
         self.db.enable_wal()
+        # With WAL, NORMAL never corrupts the file and survives a crash of the process; only a
+        # power loss can undo the last commits, and each commit holds a story with its positions,
+        # shifts and queued alerts together, so nothing half-recorded survives. FULL cost an fsync
+        # per story (docs/benchmarks.md).
+        self.db.execute("PRAGMA synchronous = NORMAL")
         migrate(self.db)
         self.feeds = FeedRecords(self.db)
         self.stories = StoryRecords(self.db)
         self.positions = PositionRecords(self.db)
         self.deliveries = DeliveryRecords(self.db)
+        self.shift_sources = ShiftSourceRecords(self.db)
 
     def transaction(self) -> AbstractContextManager[Database]:
         """A transaction; nested calls become savepoints."""

@@ -1,8 +1,10 @@
-"""Feed records: configured feeds, their HTTP validators and their health."""
+"""Feed records: configured feeds, their HTTP validators, their health and their schedule."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -21,34 +23,44 @@ class FeedRecords:
         self.db = db
 
     def sync(self, feeds: Iterable[FeedSettings]) -> None:
-        """Make sure every configured feed has a row, with its current name and enabled flag."""
+        """Give every configured feed a row with its name and enabled flag; mark the others.
+
+        Rows of feeds no longer configured stay (their stories refer to them), marked
+        ``configured = 0``. A feed the server removed (410) stays disabled whatever the config says.
+        """
         with self.db.atomic():
+            self.db.execute("UPDATE feeds SET configured = 0")
             for feed in feeds:
                 self.db.execute(
                     "INSERT INTO feeds (url, name, enabled) VALUES (?, ?, ?) "
                     "ON CONFLICT(url) DO UPDATE SET "
-                    "name = excluded.name, enabled = excluded.enabled",
+                    "name = excluded.name, enabled = excluded.enabled, configured = 1",
                     [feed.url, feed.name, int(feed.enabled)],
                 )
 
     def state(self, url: str) -> FeedState:
-        """What conditional GET needs to know about ``url``."""
+        """What conditional GET needs to know about ``url``, and where it lives now."""
         row = self.db.execute(
-            "SELECT etag, last_modified, body_hash FROM feeds WHERE url = ?", [url]
+            "SELECT etag, last_modified, body_hash, location FROM feeds WHERE url = ?", [url]
         ).fetchone()
         if row is None:
             return FeedState(url)
-        return FeedState(url, etag=row[0], last_modified=row[1], body_hash=row[2])
+        return FeedState(url, etag=row[0], last_modified=row[1], body_hash=row[2], location=row[3])
 
     def record_fetch(self, result: FetchResult) -> None:
-        """Remember the outcome of a fetch: validators on success, the error on failure."""
+        """Remember the outcome of a fetch: validators on success, the error on failure.
+
+        A successful fetch through permanent redirects (301/308 all the way) moves the feed:
+        later fetches go straight to the new location. The configured URL stays its key. A
+        success also lifts a 410 Gone: the feed is back (``watcher poll --once --feed URL``).
+        """
         now = to_iso(utc_now())
         with self.db.atomic():
             if result.ok:
                 self.db.execute(
                     "UPDATE feeds SET etag = ?, last_modified = ?, body_hash = ?, last_status = ?, "
-                    "last_polled_at = ?, last_success_at = ?, consecutive_failures = 0 "
-                    "WHERE url = ?",
+                    "last_polled_at = ?, last_success_at = ?, consecutive_failures = 0, "
+                    "disabled_reason = NULL, disabled_at = NULL WHERE url = ?",
                     [
                         result.etag,
                         result.last_modified,
@@ -59,6 +71,13 @@ class FeedRecords:
                         result.url,
                     ],
                 )
+                if result.permanent_redirect:
+                    location = None if result.final_url == result.url else result.final_url
+                    self.db.execute(
+                        "UPDATE feeds SET location = ?, moved_at = ? "
+                        "WHERE url = ? AND location IS NOT ?",
+                        [location, now, result.url, location],
+                    )
             else:
                 self.db.execute(
                     "UPDATE feeds SET last_status = ?, last_polled_at = ?, "
@@ -68,9 +87,15 @@ class FeedRecords:
                 self._record_error(result.url, "fetch", result.error or "unknown error")
 
     def record_parse(self, parsed: ParsedFeed) -> None:
-        """Record a malformed feed's problem; its entries are still processed."""
-        if parsed.error:
-            with self.db.atomic():
+        """Remember the feed's own update hint; record a malformed feed's problem.
+
+        A malformed feed's entries are still processed.
+        """
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE feeds SET ttl_minutes = ? WHERE url = ?", [parsed.ttl_minutes, parsed.url]
+            )
+            if parsed.error:
                 self._record_error(parsed.url, "parse", parsed.error)
 
     def count_items(self, url: str, new_items: int) -> None:
@@ -78,6 +103,33 @@ class FeedRecords:
         self.db.execute(
             "UPDATE feeds SET items_seen = items_seen + ? WHERE url = ?", [new_items, url]
         )
+
+    def schedule(self, url: str, at: datetime | None, reason: str | None) -> None:
+        """Record when the feed is polled next and why then (None: it is not scheduled)."""
+        self.db.execute(
+            "UPDATE feeds SET next_poll_at = ?, next_poll_reason = ? WHERE url = ?",
+            [to_iso(at), reason, url],
+        )
+
+    def forget_validators(self, url: str) -> None:
+        """Drop the stored ETag, Last-Modified and body hash: the next fetch reads it all again."""
+        self.db.execute(
+            "UPDATE feeds SET etag = NULL, last_modified = NULL, body_hash = NULL WHERE url = ?",
+            [url],
+        )
+
+    def disable(self, url: str, reason: str) -> None:
+        """Stop polling a feed for good (the server said it is gone), saying why."""
+        self.db.execute(
+            "UPDATE feeds SET disabled_reason = ?, disabled_at = ?, next_poll_at = NULL, "
+            "next_poll_reason = NULL WHERE url = ?",
+            [reason, to_iso(utc_now()), url],
+        )
+
+    def record_error(self, url: str, stage: str, message: str) -> None:
+        """Record a problem with one of a feed's stories (``stage`` says where it happened)."""
+        with self.db.atomic():
+            self._record_error(url, stage, message)
 
     def _record_error(self, url: str, stage: str, message: str) -> None:
         now = to_iso(utc_now())
@@ -98,6 +150,11 @@ class FeedRecords:
         """Recorded feed errors, newest first."""
         where, params = ("WHERE feed_url = ?", [url]) if url else ("", [])
         return list(self.db.query(f"SELECT * FROM feed_errors {where} ORDER BY id DESC", params))
+
+    def get(self, url: str) -> dict[str, Any] | None:
+        """One feed row, or None."""
+        rows = list(self.db.query("SELECT * FROM feeds WHERE url = ?", [url]))
+        return rows[0] if rows else None
 
     def all(self) -> list[dict]:
         """Every feed row."""

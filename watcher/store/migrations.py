@@ -9,6 +9,10 @@ from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
+from watcher.store.daemon_schema import DAEMON_SCHEMA
+from watcher.store.history_schema import HISTORY_SCHEMA
+from watcher.store.outbox_schema import OUTBOX_SCHEMA
+
 
 @dataclass(frozen=True)
 class Migration:
@@ -56,7 +60,7 @@ def _initial_schema(db: Database) -> None:
         CREATE TABLE feed_errors (
             id INTEGER PRIMARY KEY,
             feed_url TEXT NOT NULL REFERENCES feeds(url),
-            stage TEXT NOT NULL,          -- fetch | parse
+            stage TEXT NOT NULL,          -- fetch | parse | process
             message TEXT NOT NULL,
             occurred_at TEXT NOT NULL
         );
@@ -152,7 +156,24 @@ def _initial_schema(db: Database) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", _initial_schema),)
+def _outbox_schema(db: Database) -> None:
+    run_script(db, OUTBOX_SCHEMA)
+
+
+def _daemon_schema(db: Database) -> None:
+    run_script(db, DAEMON_SCHEMA)
+
+
+def _history_schema(db: Database) -> None:
+    run_script(db, HISTORY_SCHEMA)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial schema", _initial_schema),
+    Migration(2, "outbox: retries, claims, attempt log; shift sources", _outbox_schema),
+    Migration(3, "daemon: feed schedule, moves and hints; heartbeat", _daemon_schema),
+    Migration(4, "full-text search over stories; history views", _history_schema),
+)
 
 
 def applied_versions(db: Database) -> set[int]:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from watcher.models import Decision, Position, ShiftDecision, Stance, StanceVerdict
+from watcher.store.sql import insert
 from watcher.timeutil import from_iso, to_iso, utc_now
 
 
@@ -89,48 +90,44 @@ class PositionRecords:
         shift and its deliveries land together.
         """
         verdict = position.verdict
-        position_id = (
-            self.db["positions"]
-            .insert(
-                {
-                    "topic_id": position.topic_id,
-                    "actor_id": position.actor_id,
-                    "story_id": position.story_id or None,
-                    "stance": verdict.stance.value,
-                    "confidence": round(verdict.confidence, 4),
-                    "evidence": json.dumps(list(verdict.evidence)),
-                    "cues": json.dumps(list(verdict.cues)),
-                    "explanation": verdict.explanation,
-                    "published": to_iso(position.published),
-                    "link": position.link,
-                    "source_title": position.source_title,
-                    "decision": decision.decision.value,
-                    "decision_reason": decision.reason,
-                    "compared_to": prior.id if prior else None,
-                    "recorded_at": to_iso(utc_now()),
-                }
-            )
-            .last_pk
+        position_id = insert(
+            self.db,
+            "positions",
+            {
+                "topic_id": position.topic_id,
+                "actor_id": position.actor_id,
+                "story_id": position.story_id or None,
+                "stance": verdict.stance.value,
+                "confidence": round(verdict.confidence, 4),
+                "evidence": json.dumps(list(verdict.evidence)),
+                "cues": json.dumps(list(verdict.cues)),
+                "explanation": verdict.explanation,
+                "published": to_iso(position.published),
+                "link": position.link,
+                "source_title": position.source_title,
+                "decision": decision.decision.value,
+                "decision_reason": decision.reason,
+                "compared_to": prior.id if prior else None,
+                "recorded_at": to_iso(utc_now()),
+            },
         )
         if not decision.is_shift:
             return position_id, None
-        shift_id = (
-            self.db["shifts"]
-            .insert(
-                {
-                    "topic_id": position.topic_id,
-                    "actor_id": position.actor_id,
-                    "before_position_id": prior.id if prior else None,
-                    "after_position_id": position_id,
-                    "before_stance": prior.position.stance.value if prior else None,
-                    "after_stance": verdict.stance.value,
-                    "reason": decision.reason,
-                    "similarity": round(decision.similarity, 1),
-                    "diff": json.dumps([[op.tag, op.before, op.after] for op in decision.diff]),
-                    "detected_at": to_iso(utc_now()),
-                }
-            )
-            .last_pk
+        shift_id = insert(
+            self.db,
+            "shifts",
+            {
+                "topic_id": position.topic_id,
+                "actor_id": position.actor_id,
+                "before_position_id": prior.id if prior else None,
+                "after_position_id": position_id,
+                "before_stance": prior.position.stance.value if prior else None,
+                "after_stance": verdict.stance.value,
+                "reason": decision.reason,
+                "similarity": round(decision.similarity, 1),
+                "diff": json.dumps([[op.tag, op.before, op.after] for op in decision.diff]),
+                "detected_at": to_iso(utc_now()),
+            },
         )
         return position_id, shift_id
 

@@ -7,6 +7,7 @@ import json
 from sqlite_utils import Database
 
 from watcher.models import Story, TopicMatch
+from watcher.store.sql import insert
 from watcher.timeutil import to_iso, utc_now
 
 
@@ -30,7 +31,9 @@ class StoryRecords:
 
     def add(self, story: Story, keys: list[str]) -> None:
         """Insert a new story with its first source and its keys."""
-        self.db["stories"].insert(
+        insert(
+            self.db,
+            "stories",
             {
                 "id": story.id,
                 "title": story.title,
@@ -39,7 +42,7 @@ class StoryRecords:
                 "published": to_iso(story.published),
                 "content_hash": story.content_hash,
                 "first_seen_at": to_iso(utc_now()),
-            }
+            },
         )
         self.add_source(story.id, story, keys)
 
@@ -76,14 +79,16 @@ class StoryRecords:
         """Remember which topics a story matched (replacing an earlier analysis)."""
         self.db.execute("DELETE FROM story_topics WHERE story_id = ?", [story_id])
         for match in matches:
-            self.db["story_topics"].insert(
+            insert(
+                self.db,
+                "story_topics",
                 {
                     "story_id": story_id,
                     "topic_id": match.topic_id,
                     "score": match.score,
                     "terms": json.dumps(list(match.terms)),
                     "sentences": json.dumps(list(match.sentences)),
-                }
+                },
             )
 
     def sources(self, story_id: str) -> list[dict]:

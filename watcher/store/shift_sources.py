@@ -1,0 +1,90 @@
+"""Corroborating sources: other outlets' stories that reported a shift's new stance.
+
+A shift is detected once, from the first story that showed the new stance; outlets that report
+the same stance later (in their own words) are attached here, so the shift's alert, or its record
+once the alert has gone, lists every outlet.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from watcher.models import Decision
+from watcher.timeutil import to_iso, utc_now
+
+
+class ShiftSourceRecords:
+    """Reads and writes ``shift_sources``."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def stance_in_force(self, topic_id: str, actor_id: str) -> dict[str, Any] | None:
+        """The shift that set the actor's current stance, with its position's story and date.
+
+        None when the stance in force was set by a baseline (or nothing is known yet).
+        """
+        rows = list(
+            self.db.query(
+                """
+                WITH anchor AS (
+                    SELECT id, decision FROM positions
+                    WHERE topic_id = :topic AND actor_id = :actor AND decision IN (:base, :shift)
+                    ORDER BY id DESC LIMIT 1
+                )
+                SELECT s.*, p.story_id, p.published FROM anchor
+                JOIN shifts s ON s.after_position_id = anchor.id
+                JOIN positions p ON p.id = anchor.id
+                """,
+                {
+                    "topic": topic_id,
+                    "actor": actor_id,
+                    "base": Decision.BASELINE.value,
+                    "shift": Decision.SHIFT.value,
+                },
+            )
+        )
+        return rows[0] if rows else None
+
+    def add(
+        self, shift_id: int, story_id: str, position_id: int, now: datetime | None = None
+    ) -> bool:
+        """Attach a story to a shift; False when it was already attached."""
+        return bool(
+            self.db.execute(
+                "INSERT OR IGNORE INTO shift_sources (shift_id, story_id, position_id, added_at) "
+                "VALUES (?, ?, ?, ?)",
+                [shift_id, story_id, position_id, to_iso(now or utc_now())],
+            ).rowcount
+        )
+
+    def sources(self, shift_id: int) -> list[dict[str, Any]]:
+        """Every feed entry that reported the shift: its own story's, then corroborating ones.
+
+        Each row has ``feed_url``, ``feed_name``, ``title`` (the story's), ``link``,
+        ``published`` and ``corroborating`` (0 for the shift's own story).
+        """
+        return list(
+            self.db.query(
+                """
+                WITH reporting AS (
+                    SELECT p.story_id, 0 AS corroborating, '' AS added_at FROM shifts s
+                    JOIN positions p ON p.id = s.after_position_id
+                    WHERE s.id = :shift AND p.story_id IS NOT NULL
+                    UNION ALL
+                    SELECT story_id, 1, added_at FROM shift_sources WHERE shift_id = :shift
+                )
+                SELECT ss.feed_url, COALESCE(f.name, '') AS feed_name, st.title, ss.link,
+                       ss.published, r.corroborating
+                FROM reporting r
+                JOIN stories st ON st.id = r.story_id
+                JOIN story_sources ss ON ss.story_id = r.story_id
+                LEFT JOIN feeds f ON f.url = ss.feed_url
+                ORDER BY r.corroborating, r.added_at, ss.seen_at, ss.rowid
+                """,
+                {"shift": shift_id},
+            )
+        )
