@@ -1,0 +1,1 @@
+"""Alert stage: turns stored shifts into messages and sends them through channels."""

@@ -1,0 +1,112 @@
+"""The alert (everything a channel needs to tell a user about one shift) and the envelope
+(one message: a single alert, or a digest of several, with its stable key and routing rules)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from watcher.models import DiffOp, Position, Topic
+from watcher.store import Store
+from watcher.timeutil import from_iso
+
+
+@dataclass(frozen=True)
+class Source:
+    """One outlet's report of the new position."""
+
+    feed_url: str
+    link: str | None
+    published: datetime | None
+    outlet: str = ""  # the feed's configured name
+    title: str = ""  # the story's title, as the feed gave it
+    corroborating: bool = False  # a later outlet's own report, not the story that showed the shift
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A detected shift, ready to render."""
+
+    shift_id: int
+    topic_id: str
+    claim: str
+    actor_id: str
+    actor_name: str
+    before: Position | None  # None when a baseline is alerted
+    after: Position
+    reason: str
+    similarity: float
+    diff: tuple[DiffOp, ...]
+    sources: tuple[Source, ...]
+    detected_at: datetime
+
+    @property
+    def headline(self) -> str:
+        """One line: who moved, on what, from what to what."""
+        before = self.before.stance if self.before else "no position"
+        return f"{self.actor_name} shifted on {self.topic_id}: {before} -> {self.after.stance}"
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """One message to one channel: its alerts, its stable key and the rules that routed it."""
+
+    key: str  # the delivery's key, or the digest batch's: the same on every retry
+    channel: str
+    alerts: tuple[Alert, ...]
+    rules: tuple[str, ...]
+
+    @property
+    def is_digest(self) -> bool:
+        """True when the message carries more than one alert."""
+        return len(self.alerts) > 1
+
+    @property
+    def subject(self) -> str:
+        """The message's title: the alert's headline, or the digest's count."""
+        if not self.is_digest:
+            return self.alerts[0].headline
+        actors = sorted({alert.actor_name for alert in self.alerts})
+        return f"{len(self.alerts)} stance shifts ({', '.join(actors)})"
+
+
+def load_alert(store: Store, shift_id: int, topics: dict[str, Topic]) -> Alert:
+    """Assemble the alert for a stored shift (topics give the claim and actor names).
+
+    The sources are read now, at send time, so outlets that corroborated the shift after it was
+    detected are listed too.
+    """
+    row = store.positions.shift(shift_id)
+    topic = topics.get(row["topic_id"])
+    actor_name = next(
+        (a.name for a in (topic.actors if topic else ()) if a.id == row["actor_id"]),
+        row["actor_id"],
+    )
+    sources = tuple(
+        Source(
+            feed_url=s["feed_url"],
+            link=s["link"],
+            published=from_iso(s["published"]),
+            outlet=s["feed_name"],
+            title=s["title"],
+            corroborating=bool(s["corroborating"]),
+        )
+        for s in store.shift_sources.sources(shift_id)
+    )
+    return Alert(
+        shift_id=shift_id,
+        topic_id=row["topic_id"],
+        claim=topic.claim if topic else "",
+        actor_id=row["actor_id"],
+        actor_name=actor_name,
+        before=(
+            store.positions.get(row["before_position_id"]) if row["before_position_id"] else None
+        ),
+        after=store.positions.get(row["after_position_id"]),
+        reason=row["reason"],
+        similarity=row["similarity"],
+        diff=tuple(DiffOp(*op) for op in json.loads(row["diff"])),
+        sources=sources,
+        detected_at=from_iso(row["detected_at"]),
+    )

@@ -1,0 +1,127 @@
+"""``watcher alerts``: the outbox from the command line: list, show, test, dispatch, retry."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from watcher.alert.channels import build_channels
+from watcher.alert.dispatch import dispatch_due
+from watcher.alert.sample import sample_envelope
+from watcher.cli.common import Context, pass_context
+from watcher.fetch import describe_error
+from watcher.store.deliveries import STATUSES
+
+
+@click.group("alerts")
+def command() -> None:
+    """Alert deliveries: what is pending, sent or dead; test a channel; send what is due."""
+
+
+def _when(row: dict) -> str:
+    if row["status"] == "sent":
+        return f"sent {row['sent_at']}"
+    if row["status"] == "dead":
+        return f"dead {row['dead_at']}"
+    if row["claimed_by"]:
+        return f"sending ({row['claimed_by']})"
+    return f"next {row['next_attempt_at']}"
+
+
+@command.command("list")
+@click.option("--status", type=click.Choice(STATUSES), help="Only deliveries in this state.")
+@click.option("--limit", default=50, show_default=True, help="Newest first, at most this many.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@pass_context
+def list_deliveries(context: Context, status: str | None, limit: int, as_json: bool) -> None:
+    """Show pending, sent and dead deliveries, newest first."""
+    config = context.config()
+    with context.store(config) as store:
+        rows = store.deliveries.listing(status, limit)
+        counts = store.deliveries.counts()
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        return
+    click.echo(", ".join(f"{count} {name}" for name, count in counts.items()))
+    for row in rows:
+        before = row["before_stance"] or "none"
+        click.echo(
+            f"#{row['id']:<4} shift {row['shift_id']:<4} {row['channel']:<12} {row['status']:<7} "
+            f"attempts {row['attempts']:<2} {_when(row)}  "
+            f"{row['topic_id']} {row['actor_id']}: {before} -> {row['after_stance']}"
+        )
+        if row["last_error"] and row["status"] != "sent":
+            click.echo(f"      last error: {row['last_error']}")
+
+
+@command.command("show")
+@click.argument("delivery_id", type=int)
+@pass_context
+def show(context: Context, delivery_id: int) -> None:
+    """One delivery with its rule and every attempt."""
+    config = context.config()
+    with context.store(config) as store:
+        row = store.deliveries.get(delivery_id)
+        if row is None:
+            raise click.ClickException(f"no delivery #{delivery_id}")
+        attempts = store.deliveries.attempts(delivery_id)
+    click.echo(
+        f"delivery #{row['id']} (key {row['key']}): shift {row['shift_id']} to "
+        f"{row['channel']}, {row['status']}, {row['attempts']} attempts, {_when(row)}"
+    )
+    click.echo(f"rule: {row['rule'] or '-'}")
+    for attempt in attempts:
+        outcome = attempt["outcome"] or "in flight"
+        error = f": {attempt['error']}" if attempt["error"] else ""
+        click.echo(
+            f"  attempt {attempt['attempt']} by {attempt['worker']} at {attempt['started_at']}: "
+            f"{outcome}{error}"
+        )
+
+
+@command.command("test")
+@click.argument("channel_name")
+@pass_context
+def test(context: Context, channel_name: str) -> None:
+    """Send a sample alert through CHANNEL_NAME now (not through the outbox)."""
+    config = context.config()
+    channels = build_channels(config.alerts.channels)
+    channel = channels.get(channel_name)
+    if channel is None:
+        raise click.BadParameter(
+            f"no channel named {channel_name!r} (configured: {', '.join(channels) or 'none'})",
+            param_hint="CHANNEL_NAME",
+        )
+    try:
+        channel.send(sample_envelope(channel_name))
+    except Exception as exc:
+        raise click.ClickException(f"{channel_name}: {describe_error(exc)}") from None
+    click.echo(f"{channel_name}: sample alert sent", err=True)
+
+
+@command.command("dispatch")
+@pass_context
+def dispatch(context: Context) -> None:
+    """One pass over the outbox: send every due delivery, then exit (the daemon does this)."""
+    config = context.config()
+    channels = build_channels(config.alerts.channels)
+    topics = {topic.id: topic for topic in config.topic_list()}
+    with context.store(config) as store:
+        report = dispatch_due(store, channels, topics, config.alerts)
+    click.echo(report.summary(), err=True)
+
+
+@command.command("retry")
+@click.argument("delivery_ids", type=int, nargs=-1)
+@click.option("--dead", "all_dead", is_flag=True, help="Every dead delivery.")
+@pass_context
+def retry(context: Context, delivery_ids: tuple[int, ...], all_dead: bool) -> None:
+    """Give dead deliveries a fresh set of attempts; the next dispatch sends them."""
+    if not delivery_ids and not all_dead:
+        raise click.UsageError("name dead deliveries by id, or pass --dead for all of them")
+    config = context.config()
+    with context.store(config) as store:
+        count = store.deliveries.requeue(delivery_ids, all_dead=all_dead)
+    click.echo(f"{count} dead deliveries queued again", err=True)
