@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint install clean
+.PHONY: demo test lint install clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,12 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check watcher tests
 	$(BIN)/ruff format --check watcher tests
+
+# Benchmarks (docs/benchmarks.md): a few minutes at these sizes; each script takes --size for more.
+bench: $(STAMP)
+	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.polling
+	$(BIN)/python -m bench.soak
 
 clean:
 	rm -rf $(VENV) data build *.egg-info

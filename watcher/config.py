@@ -6,11 +6,14 @@ Secrets never live in the file: settings ending in ``_env`` name the environment
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import tomllib
+from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -67,13 +70,44 @@ class WatcherSettings(_Strict):
 class FetchSettings(_Strict):
     """The ``[fetch]`` table: limits that keep polling polite and bounded."""
 
-    timeout: Duration = 20.0
+    timeout: Annotated[Duration, Field(gt=0)] = 20.0
     max_bytes: int = Field(default=5_000_000, gt=0)
     concurrency: int = Field(default=8, gt=0)
     per_host_concurrency: int = Field(default=2, gt=0)
     contact: str = ""  # put in the User-Agent so feed owners can reach the operator
-    default_interval: Duration = 900.0
-    jitter: float = 0.1  # share of the interval added at random
+    default_interval: Annotated[Duration, Field(gt=0)] = 900.0
+    jitter: float = Field(default=0.1, ge=0, le=1)  # share of the interval added at random
+    max_backoff: Annotated[Duration, Field(gt=0)] = 21600.0  # longest wait after failures
+    # Longest wait a feed may ask for (RSS ttl, sy:updatePeriod, Cache-Control max-age,
+    # Retry-After): a feed's own hint never silences it for longer.
+    max_feed_hint: Annotated[Duration, Field(gt=0)] = 86400.0
+
+
+class DaemonSettings(_Strict):
+    """The ``[daemon]`` table: how ``watcher run`` schedules its work and reports its health."""
+
+    dispatch_interval: Annotated[Duration, Field(gt=0)] = 30.0  # how often queued alerts go out
+    heartbeat_interval: Annotated[Duration, Field(gt=0)] = 15.0
+    stale_after: Annotated[Duration, Field(gt=0)] = 90.0  # then `watcher status` fails
+    # A poll later than this (the machine slept, the process stalled) is not run at once but
+    # moved to a random point within the feed's interval, so a wake-up is not a burst.
+    misfire_grace: Duration = 60.0
+    shutdown_grace: Duration = 5.0  # on SIGTERM, in-flight polls may finish within this
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)  # Prometheus endpoint
+    metrics_address: str = "127.0.0.1"
+
+    @field_validator("metrics_port")
+    @classmethod
+    def _metrics_installed(cls, port: int | None) -> int | None:
+        if port is not None and importlib.util.find_spec("prometheus_client") is None:
+            raise ValueError("metrics need the extra: pip install 'watcher[metrics]'")
+        return port
+
+    @model_validator(mode="after")
+    def _stale_after_a_missed_beat(self) -> DaemonSettings:
+        if self.stale_after <= self.heartbeat_interval:
+            raise ValueError("stale_after must be longer than heartbeat_interval")
+        return self
 
 
 class FeedSettings(_Strict):
@@ -81,7 +115,7 @@ class FeedSettings(_Strict):
 
     url: str
     name: str = ""
-    interval: Duration | None = None
+    interval: Annotated[Duration, Field(gt=0)] | None = None
     enabled: bool = True
 
     @field_validator("url")
@@ -134,14 +168,45 @@ class ShiftSettings(_Strict):
     min_confidence: float = Field(default=0.5, ge=0, le=1)
 
 
-class ConsoleChannelSettings(_Strict):
+class QuietHoursSettings(_Strict):
+    """A daily window in which a channel holds its alerts; they go out when it ends."""
+
+    start: time
+    end: time
+    timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{name!r} is not a known time zone (e.g. 'Europe/Paris')") from None
+        return name
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> QuietHoursSettings:
+        if self.start == self.end:
+            raise ValueError("quiet_hours start and end are the same time")
+        return self
+
+
+class _ChannelSettings(_Strict):
+    """What every channel has: a unique name, digest mode and quiet hours."""
+
+    name: str
+    digest: Duration = 0.0  # > 0: collect this long from the first queued alert, send one message
+    quiet_hours: QuietHoursSettings | None = None
+
+
+class ConsoleChannelSettings(_ChannelSettings):
     """Print alerts to standard output."""
 
     type: Literal["console"]
     name: str = "console"
 
 
-class JsonlChannelSettings(_Strict):
+class JsonlChannelSettings(_ChannelSettings):
     """Append alerts, one JSON object per line, to a file."""
 
     type: Literal["jsonl"]
@@ -149,22 +214,114 @@ class JsonlChannelSettings(_Strict):
     path: Path = Path("data/alerts.jsonl")
 
 
+class EmailChannelSettings(_ChannelSettings):
+    """Send alerts by SMTP; the credentials come from environment variables."""
+
+    type: Literal["email"]
+    name: str = "email"
+    host: str = Field(min_length=1)
+    port: int | None = Field(default=None, gt=0, lt=65536)  # default: 25, 587 or 465 by security
+    security: Literal["none", "starttls", "ssl"] = "starttls"
+    username_env: str | None = None  # names of environment variables, never the secrets
+    password_env: str | None = None
+    ca_file: Path | None = None  # trust this CA bundle as well (a private mail server)
+    sender: str = Field(min_length=3, pattern=r"@")
+    to: list[Annotated[str, Field(pattern=r"@")]] = Field(min_length=1)
+    subject_prefix: str = "[watcher]"
+    timeout: Duration = 30.0
+
+    @model_validator(mode="after")
+    def _credentials_in_pairs(self) -> EmailChannelSettings:
+        if bool(self.username_env) != bool(self.password_env):
+            raise ValueError("set both username_env and password_env, or neither")
+        return self
+
+
+class SlackChannelSettings(_ChannelSettings):
+    """Post alerts to a Slack incoming webhook (its URL is a secret: prefer the environment)."""
+
+    type: Literal["slack"]
+    name: str = "slack"
+    webhook_url: str | None = None
+    webhook_url_env: str | None = None
+    timeout: Duration = 15.0
+
+    @model_validator(mode="after")
+    def _one_webhook(self) -> SlackChannelSettings:
+        if bool(self.webhook_url) == bool(self.webhook_url_env):
+            raise ValueError("set exactly one of webhook_url and webhook_url_env")
+        if self.webhook_url and urlsplit(self.webhook_url).scheme not in ("http", "https"):
+            raise ValueError("webhook_url must be an http(s) URL")
+        return self
+
+
+class AppriseChannelSettings(_ChannelSettings):
+    """Send alerts to Apprise URLs (Telegram, Teams, Discord, ntfy, ...): the `apprise` extra."""
+
+    type: Literal["apprise"]
+    name: str = "apprise"
+    urls: list[str] = []
+    urls_env: str | None = None  # an environment variable holding URLs, whitespace-separated
+
+    @model_validator(mode="after")
+    def _has_urls_and_apprise(self) -> AppriseChannelSettings:
+        if not self.urls and not self.urls_env:
+            raise ValueError("set urls or urls_env")
+        if importlib.util.find_spec("apprise") is None:
+            raise ValueError("the apprise channel needs the extra: pip install 'watcher[apprise]'")
+        return self
+
+
 ChannelSettings = Annotated[
-    ConsoleChannelSettings | JsonlChannelSettings, Field(discriminator="type")
+    ConsoleChannelSettings
+    | JsonlChannelSettings
+    | EmailChannelSettings
+    | SlackChannelSettings
+    | AppriseChannelSettings,
+    Field(discriminator="type"),
 ]
 
 
+class RouteSettings(_Strict):
+    """One ``[[alerts.routes]]`` rule: which shifts go to which channels."""
+
+    name: str = ""  # shown in each alert's footer; default "routes[N]"
+    topics: list[str] = []  # empty: every topic
+    min_confidence: float = Field(default=0.0, ge=0, le=1)  # of the new position
+    channels: list[str] = Field(min_length=1)
+
+
 class AlertSettings(_Strict):
-    """The ``[alerts]`` table."""
+    """The ``[alerts]`` table: channels, routes, and how the outbox retries."""
 
     channels: list[ChannelSettings] = [ConsoleChannelSettings(type="console")]
+    routes: list[RouteSettings] = []  # none: every shift goes to every channel
+    max_attempts: int = Field(default=8, ge=1)  # then the delivery is marked dead
+    retry_initial: Annotated[Duration, Field(gt=0)] = 30.0  # first backoff; doubles each failure
+    retry_max: Duration = 3600.0
+    retry_jitter: float = Field(default=0.2, ge=0, le=1)  # up to this share taken off at random
+    lease: Annotated[Duration, Field(gt=0)] = 300.0  # a claimed delivery is retried after this
+    corroboration_window: Duration = 86400.0  # later outlets within this join the shift's sources
 
     @model_validator(mode="after")
-    def _unique_names(self) -> AlertSettings:
+    def _consistent(self) -> AlertSettings:
         names = [c.name for c in self.channels]
         duplicated = sorted({n for n in names if names.count(n) > 1})
         if duplicated:
             raise ValueError(f"channel names must be unique; repeated: {', '.join(duplicated)}")
+        for index, route in enumerate(self.routes):
+            unknown = [c for c in route.channels if c not in names]
+            if unknown:
+                raise ValueError(
+                    f"routes[{index}].channels: no channel named {', '.join(unknown)} "
+                    f"(configured: {', '.join(names)})"
+                )
+        slowest = max((getattr(c, "timeout", 0.0) for c in self.channels), default=0.0)
+        if self.lease <= slowest:
+            raise ValueError(
+                f"lease ({self.lease:g}s) must be longer than the slowest channel timeout "
+                f"({slowest:g}s), or a slow send could be retried while still running"
+            )
         return self
 
 
@@ -173,6 +330,7 @@ class Config(_Strict):
 
     watcher: WatcherSettings = WatcherSettings()
     fetch: FetchSettings = FetchSettings()
+    daemon: DaemonSettings = DaemonSettings()
     shifts: ShiftSettings = ShiftSettings()
     alerts: AlertSettings = AlertSettings()
     feeds: list[FeedSettings] = []
@@ -187,6 +345,17 @@ class Config(_Strict):
             repeated = sorted({i for i in ids if ids.count(i) > 1})
             if repeated:
                 raise ValueError(f"{what} repeated: {', '.join(repeated)}")
+        return self
+
+    @model_validator(mode="after")
+    def _routes_name_known_topics(self) -> Config:
+        known = {t.id for t in self.topics}
+        for index, route in enumerate(self.alerts.routes):
+            unknown = [t for t in route.topics if t not in known]
+            if unknown:
+                raise ValueError(
+                    f"alerts.routes[{index}].topics: no topic named {', '.join(unknown)}"
+                )
         return self
 
     def topic_list(self) -> list[Topic]:

@@ -1,0 +1,64 @@
+"""``watcher history TOPIC``: the timeline of positions on a topic, with the shifts marked."""
+
+from __future__ import annotations
+
+from contextlib import closing
+from datetime import datetime
+from typing import Any
+
+import click
+
+from watcher.cli.common import Context, pass_context
+from watcher.cli.reading import emit, format_options, history_connection, since_option
+from watcher.history.export import view_columns
+from watcher.history.filters import HistoryFilter
+from watcher.history.output import Column, cell, date_cell
+from watcher.history.timeline import known_topics, timeline
+
+
+def change(row: dict[str, Any]) -> str:
+    """The decision column: a shift stands out with its before and after."""
+    if row["shift_id"] is not None:
+        return f">> SHIFT {row['shifted_from'] or 'none'} -> {row['stance']}"
+    return row["decision"]
+
+
+def source(row: dict[str, Any]) -> str:
+    """Where the position was reported: the feed that carried it first, else as recorded."""
+    return row["first_source"] or row["source_title"] or ""
+
+
+TABLE = (
+    Column("date", date_cell("said_at")),
+    Column("actor", cell("actor_id")),
+    Column("stance", cell("stance")),
+    Column("change", change),
+    Column("evidence", cell("statement"), width=60),
+    Column("source", source, width=24),
+)
+
+
+@click.command("history")
+@click.argument("topic")
+@click.option("--actor", help="Only this actor's positions (its id, as in the config).")
+@since_option
+@format_options
+@pass_context
+def command(
+    context: Context, topic: str, actor: str | None, since: datetime | None, fmt: str
+) -> None:
+    """The timeline of positions on TOPIC: stance, evidence, source and date, oldest first.
+
+    Positions that shifted an actor's stance are marked ">> SHIFT before -> after".
+    """
+    with closing(history_connection(context)) as connection:
+        rows = timeline(connection, HistoryFilter(topic, actor, since))
+        if not rows and topic not in (topics := known_topics(connection)):
+            raise click.ClickException(
+                f"no positions recorded on topic {topic!r}; "
+                f"topics with positions: {', '.join(topics) or 'none yet'}"
+            )
+        emit(rows, fmt, TABLE, view_columns(connection, "position_timeline"))
+    if fmt == "table":
+        shifts = sum(row["shift_id"] is not None for row in rows)
+        click.echo(f"\n{len(rows)} positions, {shifts} shift{'' if shifts == 1 else 's'}", err=True)
