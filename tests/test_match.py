@@ -57,9 +57,7 @@ def test_more_distinct_terms_score_higher() -> None:
 
 
 def test_topic_min_score_filters() -> None:
-    strict = Topic(
-        id="strict", claim=AIR.claim, terms=AIR.terms, actors=AIR.actors, min_score=75.0
-    )
+    strict = Topic(id="strict", claim=AIR.claim, terms=AIR.terms, actors=AIR.actors, min_score=75.0)
     matcher = TopicMatcher([strict])
     assert matcher.match(story("The US gave air defense to Kyiv")) == []  # 0.8 * 91 < 75
     assert matcher.match(story("The US gave air defence to Kyiv"))[0].score == 80.0
