@@ -1,0 +1,42 @@
+"""Timelines of positions and the log of shifts, read from the documented views."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from watcher.history.connection import fetch_rows
+from watcher.history.filters import HistoryFilter
+
+
+def timeline(connection: sqlite3.Connection, selection: HistoryFilter) -> list[dict]:
+    """Positions from ``position_timeline`` in the order they were said (then recorded).
+
+    A position that shifted the actor's stance carries ``shift_id`` and ``shifted_from``.
+    """
+    where, params = selection.where("said_at")
+    return fetch_rows(
+        connection,
+        f"SELECT * FROM position_timeline {where} ORDER BY said_at, position_id",
+        params,
+    )
+
+
+def shift_log(
+    connection: sqlite3.Connection, selection: HistoryFilter, limit: int | None = None
+) -> list[dict]:
+    """Shifts from ``shift_log``, the most recent (by when the new position was said) first."""
+    where, params = selection.where("shifted_at")
+    sql = f"SELECT * FROM shift_log {where} ORDER BY shifted_at DESC, shift_id DESC"
+    if limit is not None:
+        sql, params = sql + " LIMIT ?", [*params, limit]
+    return fetch_rows(connection, sql, params)
+
+
+def known_topics(connection: sqlite3.Connection) -> list[str]:
+    """Topics that have at least one recorded position, to suggest when a name matches none."""
+    return [
+        row["topic_id"]
+        for row in fetch_rows(
+            connection, "SELECT DISTINCT topic_id FROM position_timeline ORDER BY topic_id"
+        )
+    ]
