@@ -118,8 +118,15 @@ def is_negator(token: str) -> bool:
     return token in NEGATORS or token.endswith("n't")
 
 
+@lru_cache(maxsize=64)
+def _first_words(family: frozenset[str]) -> frozenset[str]:
+    return frozenset(phrase.split()[0] for phrase in family)
+
+
 def phrases_at(tokens: list[str], start: int, family: frozenset[str]) -> str | None:
     """The longest cue of ``family`` that begins at ``tokens[start]``, if any."""
+    if start >= len(tokens) or tokens[start] not in _first_words(family):
+        return None  # most words start no cue: one set lookup instead of three joins
     for size in range(MAX_PHRASE_WORDS, 0, -1):
         candidate = " ".join(tokens[start : start + size])
         if len(candidate.split()) == size and candidate in family:

@@ -1,0 +1,1 @@
+"""Reproducible benchmarks: ingest, polling and soak (``make bench``; docs/benchmarks.md)."""
