@@ -35,3 +35,12 @@ def store(tmp_path: Path) -> Store:
 def demo_topic() -> Topic:
     """The demo's coalition-air-cover topic, as configured in seeds/demo.toml."""
     return load_config(SEEDS / "demo.toml").topic_list()[0]
+
+
+# The tests' tracked topic, as a config's [[topics]] table.
+AIR_COVER_TOPIC = {
+    "id": "air-cover",
+    "claim": "The US will provide air cover for European forces in Ukraine",
+    "terms": ["air cover", "air defence", "Coalition of the Willing", "backstop"],
+    "actors": [{"id": "US", "aliases": ["United States", "Washington", "White House"]}],
+}

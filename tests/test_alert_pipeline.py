@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS
+from conftest import AIR_COVER_TOPIC, SEEDS
 from feedserver import FeedServer
 from rss import Item, rss
 from test_alert import elements
@@ -116,16 +116,7 @@ def test_ten_outlets_carrying_one_story_make_one_alert_listing_ten_sources(
         {
             "feeds": [{"url": server.url(p), "name": p.strip("/.xml")} for p in feeds],
             "alerts": {"channels": [{"type": "jsonl", "path": str(tmp_path / "alerts.jsonl")}]},
-            "topics": [
-                {
-                    "id": "air-cover",
-                    "claim": "The US will provide air cover for European forces in Ukraine",
-                    "terms": ["air cover", "air defence", "Coalition of the Willing", "backstop"],
-                    "actors": [
-                        {"id": "US", "aliases": ["United States", "Washington", "White House"]}
-                    ],
-                }
-            ],
+            "topics": [AIR_COVER_TOPIC],
         },
         source="test",
     )

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import AIR_COVER_TOPIC
 from feedserver import FeedServer
 from rss import Item, rss
 
@@ -56,16 +57,7 @@ def make_config(server: FeedServer, tmp_path: Path) -> Config:
             "watcher": {"database": str(tmp_path / "w.db")},
             "feeds": [{"url": server.url("/wire.xml")}, {"url": server.url("/other.xml")}],
             "alerts": {"channels": [{"type": "jsonl", "path": str(tmp_path / "alerts.jsonl")}]},
-            "topics": [
-                {
-                    "id": "air-cover",
-                    "claim": "The US will provide air cover for European forces in Ukraine",
-                    "terms": ["air cover", "air defence", "Coalition of the Willing", "backstop"],
-                    "actors": [
-                        {"id": "US", "aliases": ["United States", "Washington", "White House"]}
-                    ],
-                }
-            ],
+            "topics": [AIR_COVER_TOPIC],
         },
         source="test",
     )

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from watcher.cli.common import Context, pass_context
-from watcher.cli.reading import history_connection, since_option
+from watcher.cli.reading import history_connection, output_option, since_option
 from watcher.history.export import FORMATS, KINDS, export
 from watcher.history.filters import HistoryFilter
 
@@ -17,13 +17,7 @@ from watcher.history.filters import HistoryFilter
 @click.command("export")
 @click.argument("kind", type=click.Choice(list(KINDS)))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
-    default="-",
-    help="File to write (default: standard output).",
-)
+@output_option()
 @click.option("--topic", help="Only this topic (stories: those that matched it).")
 @click.option("--actor", help="Only this actor (positions and shifts).")
 @since_option

@@ -7,20 +7,14 @@ from pathlib import Path
 import click
 
 from watcher.cli.common import Context, pass_context
-from watcher.cli.reading import database_path, history_connection
+from watcher.cli.reading import database_path, history_connection, output_option
 from watcher.history.atom import DEFAULT_LIMIT, DEFAULT_TITLE, shift_feed, write_shift_feed
 from watcher.history.filters import HistoryFilter
 from watcher.store import Store
 
 
 @click.command("feed")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
-    default="-",
-    help="File to write, replaced atomically and only when it changes (default: stdout).",
-)
+@output_option("File to write, replaced atomically and only when it changes (default: stdout).")
 @click.option("--topic", help="Only shifts on this topic.")
 @click.option("--actor", help="Only this actor's shifts.")
 @click.option("--limit", type=click.IntRange(min=1), default=DEFAULT_LIMIT, show_default=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from watcher.cli.common import ConfigProblem, Context, pass_context
+from watcher.cli.reading import output_option
 from watcher.config import ConfigError
 from watcher.history.files import replace_file
 from watcher.history.opml import OpmlError, import_opml, opml_document
@@ -49,13 +50,7 @@ def import_command(context: Context, file: Path, dry_run: bool) -> None:
 
 
 @command.command("export")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
-    default="-",
-    help="File to write (default: standard output).",
-)
+@output_option()
 @pass_context
 def export_command(context: Context, output: Path) -> None:
     """Write the enabled feeds of the config as OPML 2.0, for a feed reader to import."""

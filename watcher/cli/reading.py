@@ -52,6 +52,17 @@ since_option = click.option(
 )
 
 
+def output_option(help: str = "File to write (default: standard output).") -> Any:
+    """``-o/--output FILE`` ("-" for standard output); the command receives ``output``."""
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+        default="-",
+        help=help,
+    )
+
+
 def format_options(function: Callable[..., Any]) -> Callable[..., Any]:
     """Add --json and --csv; the command receives ``fmt``: "table", "json" or "csv"."""
 
