@@ -193,8 +193,8 @@ def test_a_story_that_fails_is_recorded_and_the_poll_goes_on(
     server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config = make_config(server, tmp_path)
-    server.set("/wire.xml", rss("Wire", [OPEN, REFUSAL]))
-    server.set("/other.xml", rss("Other", [UNRELATED]))
+    server.set("/wire.xml", rss("Wire", [OPEN, REFUSAL]), etag='"w1"')
+    server.set("/other.xml", rss("Other", [UNRELATED]), etag='"o1"')
 
     def explode_on_refusals(topic, story, match):
         if "refused" in story.text:
@@ -210,5 +210,12 @@ def test_a_story_that_fails_is_recorded_and_the_poll_goes_on(
         assert [(e["stage"], e["message"]) for e in errors] == [
             ("process", "RuntimeError: stance engine bug")
         ]
-        # the failed story's transaction rolled back: it will be processed again next time
+        # the failed story's transaction rolled back; its feed's validators were not stored, so
+        # the next poll fetches it again and the story gets another chance
         assert store.stories.count() == 2
+        assert store.feeds.state(server.url("/wire.xml")).etag is None
+        assert store.feeds.state(server.url("/other.xml")).etag == '"o1"'
+        monkeypatch.setattr(pipeline_module, "actor_positions", real_positions)
+        again = asyncio.run(Pipeline(config, store).poll())
+        assert (again.new_stories, again.duplicates, again.story_errors) == (1, 1, 0)
+        assert len(again.shift_ids) == 1

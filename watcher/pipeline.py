@@ -90,19 +90,22 @@ class Pipeline:
             stories += self.read(result, report)
         # Chronological order, so each actor's positions are compared in the order they were said.
         stories.sort(key=lambda s: s.published or _UNDATED)
+        unfinished: set[str] = set()  # feeds with a story that failed
         for start in range(0, len(stories), BATCH):
-            self._process_batch(stories[start : start + BATCH], report)
-        # A changed feed's validators are stored only once its stories are: killed before this
-        # point, the next poll fetches the feed again (dedup skips what was recorded) instead of
-        # getting a 304 for stories never recorded.
+            unfinished |= self._process_batch(stories[start : start + BATCH], report)
+        # A changed feed's validators are stored only once all its stories are: killed before
+        # this point, or with a story that failed, the next poll fetches the feed again (dedup
+        # skips what was recorded) instead of getting a 304 for stories never recorded.
         for result in results:
-            if result.ok and not result.unchanged:
+            if result.ok and not result.unchanged and result.url not in unfinished:
                 self.store.feeds.record_fetch(result)
         forget_texts()  # a daemon running for months keeps no story in memory between polls
         return report
 
-    def _process_batch(self, batch: Sequence[Story], report: PollReport) -> None:
+    def _process_batch(self, batch: Sequence[Story], report: PollReport) -> set[str]:
         """Record a batch of stories in one transaction; story by story if one of them fails.
+
+        Returns the feeds of the stories that failed.
 
         Not a savepoint per story: the full-text index flushes at every savepoint, which cost
         more than the rest of the store's work. A failure is rare, and redoing its batch one
@@ -113,19 +116,21 @@ class Pipeline:
                 outcomes = [self._record_story(story) for story in batch]
         except Exception:
             log.warning("a story of a batch of %d failed; recording them one by one", len(batch))
-            for story in batch:
-                self._process_or_record_error(story, report)
-            return
+            return {s.feed_url for s in batch if not self._process_or_record_error(s, report)}
         for is_new, recorded in outcomes:
             _tally(report, is_new, recorded)
+        return set()
 
-    def _process_or_record_error(self, story: Story, report: PollReport) -> None:
+    def _process_or_record_error(self, story: Story, report: PollReport) -> bool:
+        """Process one story in its own transaction; False (and the error recorded) if it failed."""
         try:
             self.process_story(story, report)
         except Exception as exc:  # its transaction rolled back; the other stories go on
             report.story_errors += 1
             log.exception("story %s from %s failed", story.id, redact_url(story.feed_url))
             self.store.feeds.record_error(story.feed_url, "process", describe_error(exc))
+            return False
+        return True
 
     def read(self, result: FetchResult, report: PollReport) -> list[Story]:
         """Parse a fetched body; record the outcome of a fetch that brings nothing to parse."""

@@ -387,8 +387,11 @@ class Daemon:
         self._apply(url, plan)
 
     def _after_internal_error(self, url: str) -> NextPoll:
-        """Retry after the interval, reading the whole feed again: the failed poll may have
-        stored the feed's validators before its stories were processed."""
+        """Retry after the interval, reading the whole feed again.
+
+        The pipeline stores a feed's validators only after its stories, but the error may have
+        come after that (metrics, logging): forgetting them costs one full read at most.
+        """
         try:
             self.store.feeds.forget_validators(url)
         except sqlite3.Error as exc:
