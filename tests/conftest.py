@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from feedserver import FeedServer
 
 from watcher.config import load_config
 from watcher.models import Topic
@@ -22,6 +24,13 @@ def require_shared(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"needs the shared evaluation data at {path} (not part of the repository)")
     return path
+
+
+@pytest.fixture
+def server() -> Iterator[FeedServer]:
+    """A real HTTP server on 127.0.0.1 serving the feeds a test sets."""
+    with FeedServer() as running:
+        yield running
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import json
 import shutil
 from pathlib import Path
 
-import pytest
 from conftest import AIR_COVER_TOPIC, SEEDS
 from feedserver import FeedServer
 from rss import Item, rss
@@ -97,12 +96,6 @@ REWORDED = Item(
     "Thu, 12 Jun 2025 07:00:00 GMT",
 )
 OUTLETS = 10
-
-
-@pytest.fixture
-def server() -> FeedServer:
-    with FeedServer() as running:
-        yield running
 
 
 def test_ten_outlets_carrying_one_story_make_one_alert_listing_ten_sources(

@@ -146,12 +146,6 @@ class Daemon:
 
 
 @pytest.fixture
-def server() -> Iterator[FeedServer]:
-    with FeedServer() as feed_server:
-        yield feed_server
-
-
-@pytest.fixture
 def daemon(tmp_path: Path) -> Iterator[Daemon]:
     process = Daemon(tmp_path)
     yield process

@@ -6,7 +6,6 @@ import asyncio
 import hashlib
 import socket
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -32,12 +31,6 @@ RSS = (
     b"<item><title>Story</title><link>https://example.org/a</link></item></channel></rss>"
 )
 LAST_MODIFIED = "Wed, 21 Oct 2015 07:28:00 GMT"
-
-
-@pytest.fixture
-def server() -> Iterator[FeedServer]:
-    with FeedServer() as feed_server:
-        yield feed_server
 
 
 def fetch(target: str | FeedState, **settings: Any) -> FetchResult:

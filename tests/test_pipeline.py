@@ -63,12 +63,6 @@ def make_config(server: FeedServer, tmp_path: Path) -> Config:
     )
 
 
-@pytest.fixture
-def server() -> FeedServer:
-    with FeedServer() as running:
-        yield running
-
-
 def test_poll_baseline_then_304_then_one_shift_then_no_shift_for_a_rewording(
     server: FeedServer, tmp_path: Path
 ) -> None:

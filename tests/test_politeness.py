@@ -4,7 +4,6 @@ fetch limits shared by all of them. Real HTTP on 127.0.0.1 and a real SQLite fil
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -20,12 +19,6 @@ from watcher.store import Store
 DATE = "Wed, 11 Jun 2025 18:20:00 GMT"
 FEED = rss("News", [Item("a1", "Air cover talks", "Talks on air cover went on.", DATE)])
 SETTINGS = FetchSettings(timeout=5)
-
-
-@pytest.fixture
-def server() -> Iterator[FeedServer]:
-    with FeedServer() as feed_server:
-        yield feed_server
 
 
 def fetch_and_record(store: Store, url: str, settings: FetchSettings = SETTINGS) -> FetchResult:

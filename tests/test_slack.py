@@ -25,12 +25,6 @@ TOPICS = {"air": TOPIC}
 OK = Route(body=b"ok", headers={"Content-Type": "text/plain"})
 
 
-@pytest.fixture
-def server() -> FeedServer:
-    with FeedServer() as running:
-        yield running
-
-
 def slack_settings(url: str, **options: object) -> SlackChannelSettings:
     return SlackChannelSettings.model_validate(
         {"type": "slack", "webhook_url": url, "timeout": 5, **options}
