@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,6 +99,42 @@ def read_fnc1(directory: Path) -> list[Pair]:
             stance = parse_stance(row["Stance"], where)
             pairs.append(Pair(row["Headline"], row["Body ID"], bodies[row["Body ID"]], stance))
     return pairs
+
+
+def story_sides(pairs: Sequence[Pair], reads_as_denial: Callable[[str], bool]) -> dict[str, bool]:
+    """Whether each body of ``pairs`` (agree/disagree only) refutes the story it reports.
+
+    The headlines and bodies of a story form a graph whose edges say "same side" (agree) or
+    "opposite sides" (disagree); FNC-1's labels two-colour it without a contradiction. Each
+    connected story is oriented so that most of its headlines keep the polarity
+    ``reads_as_denial`` gives them: a body "refutes" when it sides with the headlines that deny.
+    A body's side is then one fact about the body, whatever headline it is paired with, so a
+    misread headline ("... so he won't turn into a werewolf" read as a denial) no longer flips
+    the target of every body paired with it.
+    """
+    edges: dict[str, list[tuple[str, bool]]] = {}
+    for p in pairs:
+        same = p.stance is Stance.FOR
+        edges.setdefault("h:" + p.claim, []).append(("b:" + p.body_id, same))
+        edges.setdefault("b:" + p.body_id, []).append(("h:" + p.claim, same))
+    affirms: dict[str, bool] = {}  # node -> on the side of the story's affirming headlines
+    for start in sorted(edges):
+        if start in affirms:
+            continue
+        affirms[start] = True
+        story, queue = [start], [start]
+        while queue:
+            node = queue.pop()
+            for other, same in edges[node]:
+                if other not in affirms:
+                    affirms[other] = affirms[node] == same
+                    story.append(other)
+                    queue.append(other)
+        kept = [affirms[n] != reads_as_denial(n[2:]) for n in story if n.startswith("h:")]
+        if sum(kept) * 2 < len(kept):
+            for node in story:
+                affirms[node] = not affirms[node]
+    return {node[2:]: not side for node, side in affirms.items() if node.startswith("b:")}
 
 
 @dataclass(frozen=True)
