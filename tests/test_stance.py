@@ -165,6 +165,32 @@ def test_polarity_flips_are_shifts(before: str, after: str) -> None:
     assert changed, reason
 
 
+BEAR = "Fisherman saved from bear attack by his Justin Bieber ringtone"
+BEAR_REPORT = (
+    "A Russian fisherman was saved from a bear attack when his Justin Bieber ringtone went off. "
+    "The bear ran away when the phone rang, local media said. He was treated for minor injuries."
+)
+# The sentence that restates the claim is plain; the refutation is in the rest of the article.
+BEAR_DEBUNK = (
+    "A Russian fisherman was saved from a bear attack when his Justin Bieber ringtone went off, "
+    "several sites reported. The story is a hoax. Local police say no such attack was reported, "
+    "and the photos are fake. The tale appears to have been made up by a satirical site."
+)
+
+
+def test_an_article_that_calls_the_story_false_elsewhere_is_against_it() -> None:
+    report, debunk = classify(BEAR, BEAR_REPORT), classify(BEAR, BEAR_DEBUNK)
+    assert report.stance is Stance.FOR, report.explanation
+    assert debunk.stance is Stance.AGAINST, debunk.explanation
+    assert "calls something false" in debunk.explanation
+    policy = ShiftSettings(
+        commitment_changes=False,
+        min_confidence=load_model().settings["shift_min_confidence"],
+    )
+    changed, reason = stance_changed(report, debunk, policy)
+    assert changed, reason
+
+
 def test_denying_claim_flips_polarity() -> None:
     claim = "Airline denies it will separate male and female passengers"
     denial = "The airline said it has no plans to separate male and female passengers."
@@ -173,13 +199,14 @@ def test_denying_claim_flips_polarity() -> None:
     assert classify_statement(claim, report).stance is Stance.AGAINST
 
 
-# The shipped model scores about 0.83 here; CV on unseen stories about 0.825 (training/README).
+# The shipped model scores about 0.83 here; CV on unseen stories about 0.83 (training/README).
 FNC1_FLOOR = 0.80
 FNC1_SAMPLE = 3000
-# The shipped model on all shift pairs at its default threshold: precision about 0.68, recall
-# about 0.25 (these pairs were in its training data; CV figures are lower, see training/README).
-SHIFT_PRECISION_FLOOR = 0.6
-SHIFT_RECALL_FLOOR = 0.2
+# The shipped model on all shift pairs at its default threshold: precision about 0.76, recall
+# about 0.31 (these pairs were in its training data; CV figures are lower, see training/README).
+# The model before whole-text refutation features and story sides (0.71 at 0.25) fails both.
+SHIFT_PRECISION_FLOOR = 0.72
+SHIFT_RECALL_FLOOR = 0.28
 
 
 @pytest.mark.skipif(not (SHARED / "eval" / "fnc1").is_dir(), reason="../shared is absent")

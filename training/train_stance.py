@@ -49,6 +49,7 @@ from watcher.evaluation import (
     read_fnc1,
     read_shifts,
     shift_report,
+    story_sides,
 )
 from watcher.models import Stance, StanceVerdict
 from watcher.stance.decide import StanceEngine
@@ -57,6 +58,7 @@ from watcher.stance.features import (
     RELATEDNESS_FEATURES,
     STANCE_FEATURES,
     FeatureExtractor,
+    claim_polarity,
     hedged,
 )
 from watcher.stance.model import FORMAT, StanceModel
@@ -72,7 +74,7 @@ FOLDS = 5
 MONOTONE_COMMITTED = {
     **dict.fromkeys(
         "affirm_rel deny_rel refusal_rel negated_rel refute_rel refute_lead refute_text "
-        "confirm_rel commit_rel".split(),
+        "refute_any refute_count refusal_any refusal_count confirm_rel commit_rel".split(),
         1,
     ),
     **dict.fromkeys(
@@ -83,17 +85,18 @@ MONOTONE_COMMITTED = {
 # and mislead it on short statements, so the stance stages do without them.
 GENRE = frozenset({"quote_text", "report_text", "question_text"})
 COMMITTED_INPUTS = tuple(n for n in STANCE_FEATURES if n not in GENRE)
-# Whether a text refutes what it reports: its own cues, weighed the same whatever the claim, so
-# the score means the same for any claim. The claim's polarity only sets the prior (a claim that
-# is itself a denial is mostly carried by texts that deny too); between two texts on one claim
-# it cancels out.
+# Whether a text refutes the story it reports: its own cues, weighed the same whatever the
+# claim, so the score means the same for any claim (the target is the text's side of its story,
+# see ``story_sides``).
 REFUTES_INPUTS = tuple(
-    "refute_rel refute_lead refute_text negated_rel refusal_rel deny_rel affirm_rel hedge_rel "
-    "hedge_text opened_rel report_rel confirm_rel commit_rel question_rel claim_denies".split()
+    "refute_rel refute_lead refute_text refute_any refute_count refusal_any refusal_count "
+    "negated_rel refusal_rel deny_rel affirm_rel hedge_rel hedge_text opened_rel report_rel "
+    "confirm_rel commit_rel question_rel".split()
 )
 MONOTONE_REFUTES = {
     **dict.fromkeys(
-        "refute_rel refute_lead refute_text negated_rel refusal_rel deny_rel".split(),
+        "refute_rel refute_lead refute_text refute_any refute_count refusal_any refusal_count "
+        "negated_rel refusal_rel deny_rel".split(),
         1,
     ),
     **dict.fromkeys("affirm_rel confirm_rel commit_rel".split(), -1),
@@ -176,9 +179,11 @@ def fit(pairs: Sequence[Pair]) -> dict[str, Any]:
     y = np.array([STANCE_ORDER.index(p.stance) for p in pairs])
     related = y != STANCE_ORDER.index(Stance.UNRELATED)
     committed = np.isin(y, [STANCE_ORDER.index(Stance.FOR), STANCE_ORDER.index(Stance.AGAINST)])
-    # Disagreeing with a claim that is itself a denial means reporting the event as real.
-    claim_denies = x[:, FEATURES.index("claim_denies")] > 0
-    refutes = (y == STANCE_ORDER.index(Stance.AGAINST)) != claim_denies
+    sides = story_sides(
+        [p for p, taken in zip(pairs, committed, strict=True) if taken],
+        lambda claim: claim_polarity(read_claim(claim)) < 0,
+    )
+    refutes = np.array([sides.get(p.body_id, False) for p in pairs])
 
     def columns(names: Sequence[str]) -> list[int]:
         return [FEATURES.index(n) for n in names]

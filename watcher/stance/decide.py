@@ -33,7 +33,7 @@ from watcher.stance.reading import read_sentence, read_text
 # Each stage decides at even odds; the shift threshold is applied later, on the polarity.
 THRESHOLD = 0.5
 # How much of a first-hand statement's certainty a second-hand report of it keeps.
-REPORTED_TRUST = 0.8
+REPORTED_TRUST = 0.7
 
 
 @dataclass(frozen=True)

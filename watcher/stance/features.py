@@ -36,6 +36,10 @@ STANCE_FEATURES = (
     "refute_rel",  # refutation ("hoax", "fake", "not true") in sentences about the claim
     "refute_lead",
     "refute_text",  # refutations per sentence over the whole text
+    "refute_any",  # whether the text calls anything false anywhere
+    "refute_count",  # log(1 + refutations anywhere): a debunk repeats itself
+    "refusal_any",  # whether anyone in the text denies or refuses anything
+    "refusal_count",  # log(1 + refusals anywhere)
     "negated_rel",  # share of the claim's words under a negation or refusal, about-sentences
     "refusal_rel",
     "deny_rel",  # about-sentences that negate, refuse or refute
@@ -212,6 +216,10 @@ def _stance(
         "refute_rel": rel(has("refutations")),
         "refute_lead": max(has("refutations")[:LEAD_SENTENCES], default=0.0),
         "refute_text": per_sentence("refutations"),
+        "refute_any": max(has("refutations"), default=0.0),
+        "refute_count": math.log1p(sum(len(s.refutations) for s in sentences)),
+        "refusal_any": max(has("refusals"), default=0.0),
+        "refusal_count": math.log1p(sum(len(s.refusals) for s in sentences)),
         "negated_rel": rel(negated_share),
         "refusal_rel": rel(has("refusals")),
         "deny_rel": rel(denies),
