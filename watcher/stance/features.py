@@ -209,19 +209,23 @@ def _stance(
     def per_sentence(field: str) -> float:
         return _mean([min(2.0, len(getattr(s, field))) for s in sentences])
 
+    def log_count(field: str) -> float:
+        return math.log1p(sum(len(getattr(s, field)) for s in sentences))
+
     negated_share = [n / r if r else 0.0 for n, r in zip(negated, relevance, strict=True)]
     denies = [float(denial(s, share)) for s, share in zip(sentences, negated_share, strict=True)]
     affirms = [0.0 if d or hedged(s) else 1.0 for s, d in zip(sentences, denies, strict=True)]
+    refuting, refusing, asking = has("refutations"), has("refusals"), has("question")
     return {
-        "refute_rel": rel(has("refutations")),
-        "refute_lead": max(has("refutations")[:LEAD_SENTENCES], default=0.0),
+        "refute_rel": rel(refuting),
+        "refute_lead": max(refuting[:LEAD_SENTENCES], default=0.0),
         "refute_text": per_sentence("refutations"),
-        "refute_any": max(has("refutations"), default=0.0),
-        "refute_count": math.log1p(sum(len(s.refutations) for s in sentences)),
-        "refusal_any": max(has("refusals"), default=0.0),
-        "refusal_count": math.log1p(sum(len(s.refusals) for s in sentences)),
+        "refute_any": max(refuting, default=0.0),
+        "refute_count": log_count("refutations"),
+        "refusal_any": max(refusing, default=0.0),
+        "refusal_count": log_count("refusals"),
         "negated_rel": rel(negated_share),
-        "refusal_rel": rel(has("refusals")),
+        "refusal_rel": rel(refusing),
         "deny_rel": rel(denies),
         "affirm_rel": rel(affirms),
         "hedge_rel": rel([min(2.0, len(s.hedges)) / 2 for s in sentences]),
@@ -231,8 +235,8 @@ def _stance(
         "report_text": per_sentence("reporting"),
         "confirm_rel": rel(has("confirmations")),
         "commit_rel": rel(has("commitments")),
-        "question_rel": rel(has("question")),
-        "question_text": _mean(has("question")),
+        "question_rel": rel(asking),
+        "question_text": _mean(asking),
         "quote_text": _mean(has("quoted")),
         "claim_denies": 1.0 if claim_polarity(claim) < 0 else 0.0,
         "claim_hedged": 1.0 if hedged(claim) else 0.0,
