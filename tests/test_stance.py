@@ -126,43 +126,45 @@ def test_verdict_is_explained_and_deterministic() -> None:
 
 
 @pytest.mark.parametrize(
-    ("before", "after"),
+    ("before", "after", "shifted"),
     [
+        # Paraphrases keep the stance.
         (
             "The US has refused to provide air cover for European forces in Ukraine.",
             "Washington declined to give air cover to the European troops in Ukraine.",
+            False,
         ),
         (
             "The US will provide air cover for European forces deployed in Ukraine.",
             "European troops in Ukraine will get air cover provided by the US.",
+            False,
         ),
-    ],
-)
-def test_paraphrases_are_no_shift(before: str, after: str) -> None:
-    changed, reason = stance_changed(
-        classify_statement(CLAIM, before), classify_statement(CLAIM, after), FLIPS
-    )
-    assert not changed, reason
-
-
-@pytest.mark.parametrize(
-    ("before", "after"),
-    [
+        # Polarity flips are shifts.
         (
             "The US will provide air cover for European forces deployed in Ukraine.",
             "The US will not provide air cover for European forces deployed in Ukraine.",
+            True,
         ),
         (
             "The US has refused to provide air cover for European forces in Ukraine.",
             "The US pledged to provide air cover for European forces in Ukraine.",
+            True,
         ),
     ],
 )
-def test_polarity_flips_are_shifts(before: str, after: str) -> None:
+def test_flips_are_shifts_and_paraphrases_are_not(before: str, after: str, shifted: bool) -> None:
     changed, reason = stance_changed(
         classify_statement(CLAIM, before), classify_statement(CLAIM, after), FLIPS
     )
-    assert changed, reason
+    assert changed is shifted, reason
+
+
+def default_shift_policy() -> ShiftSettings:
+    """Flips only, at the threshold ``watcher eval shifts`` uses by default."""
+    return ShiftSettings(
+        commitment_changes=False,
+        min_confidence=load_model().settings["shift_min_confidence"],
+    )
 
 
 BEAR = "Fisherman saved from bear attack by his Justin Bieber ringtone"
@@ -183,11 +185,7 @@ def test_an_article_that_calls_the_story_false_elsewhere_is_against_it() -> None
     assert report.stance is Stance.FOR, report.explanation
     assert debunk.stance is Stance.AGAINST, debunk.explanation
     assert "calls something false" in debunk.explanation
-    policy = ShiftSettings(
-        commitment_changes=False,
-        min_confidence=load_model().settings["shift_min_confidence"],
-    )
-    changed, reason = stance_changed(report, debunk, policy)
+    changed, reason = stance_changed(report, debunk, default_shift_policy())
     assert changed, reason
 
 
@@ -220,10 +218,7 @@ def test_fnc1_score_on_a_fixed_sample_stays_above_the_floor() -> None:
 @pytest.mark.skipif(not (SHARED / "eval").is_dir(), reason="../shared is absent")
 def test_shift_pairs_stay_above_the_floor() -> None:
     pairs = read_shifts(SHARED / "eval" / "shift-pairs-dev.jsonl")
-    policy = ShiftSettings(
-        commitment_changes=False,
-        min_confidence=load_model().settings["shift_min_confidence"],
-    )
+    policy = default_shift_policy()
     predicted = [
         stance_changed(classify(p.claim, p.before), classify(p.claim, p.after), policy)[0]
         for p in pairs
