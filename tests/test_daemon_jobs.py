@@ -21,7 +21,9 @@ from watcher.config import config_from_dict
 from watcher.daemon.scheduler import Daemon, feed_job_id
 from watcher.store import Store
 
-FEED = rss("Wire", [Item("a1", "Story", "Text.", "Wed, 11 Jun 2025 18:20:00 GMT")])
+FIRST = Item("a1", "Story", "Text.", "Wed, 11 Jun 2025 18:20:00 GMT")
+FEED = rss("Wire", [FIRST])
+UPDATED = rss("Wire", [Item("a2", "Later", "More.", "Wed, 11 Jun 2025 19:20:00 GMT"), FIRST])
 
 
 @pytest.fixture
@@ -53,7 +55,7 @@ def run(daemon: Daemon, body) -> None:
     asyncio.run(main())
 
 
-def test_a_poll_that_fails_inside_keeps_its_feed_scheduled(
+def test_a_poll_that_fails_inside_keeps_its_feed_scheduled_and_loses_nothing(
     tmp_path: Path, store: Store, server: FeedServer
 ) -> None:
     url = server.url("/feed.xml")
@@ -65,6 +67,7 @@ def test_a_poll_that_fails_inside_keeps_its_feed_scheduled(
     async def body() -> None:
         await daemon._poll_job(url)  # a normal poll first: validators stored
         assert store.feeds.state(url).etag == '"v1"'
+        server.set("/feed.xml", UPDATED, etag='"v2"')
         daemon.pipeline.ingest = broken
         before = datetime.now(UTC)
         await daemon._poll_job(url)
@@ -72,11 +75,14 @@ def test_a_poll_that_fails_inside_keeps_its_feed_scheduled(
         assert job.next_run_time is not None  # not left paused
         assert before + timedelta(seconds=599) <= job.next_run_time
         assert job.next_run_time <= datetime.now(UTC) + timedelta(seconds=601)
+        assert store.feeds.get(url)["next_poll_reason"] == "retry after an internal error"
+        assert store.feeds.state(url).etag == '"v1"'  # the failed read is not taken as read
+        del daemon.pipeline.ingest  # the bug is fixed: the retry records the new story
+        await daemon._poll_job(url)
 
     run(daemon, body)
-    row = store.feeds.get(url)
-    assert row["next_poll_reason"] == "retry after an internal error"
-    assert row["etag"] is None and row["body_hash"] is None  # the next poll reads it all
+    assert store.stories.count() == 2
+    assert store.feeds.state(url).etag == '"v2"'
 
 
 def test_a_missed_poll_moves_within_one_interval(

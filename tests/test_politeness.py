@@ -126,20 +126,6 @@ def test_sync_marks_feeds_no_longer_configured(store: Store) -> None:
     assert {row["configured"] for row in store.feeds.all()} == {1}
 
 
-def test_forgetting_validators_makes_the_next_fetch_read_everything(
-    store: Store, server: FeedServer
-) -> None:
-    server.set("/feed.xml", FEED, etag='"v1"')
-    url = server.url("/feed.xml")
-    store.feeds.sync([FeedSettings(url=url)])
-    fetch_and_record(store, url)
-    assert fetch_and_record(store, url).unchanged  # a 304
-    store.feeds.forget_validators(url)
-    again = fetch_and_record(store, url)
-    assert again.status == 200 and again.body is not None
-    assert "if-none-match" not in server.requests_to("/feed.xml")[-1].headers
-
-
 @pytest.mark.parametrize(
     ("header", "seconds"),
     [

@@ -387,15 +387,12 @@ class Daemon:
         self._apply(url, plan)
 
     def _after_internal_error(self, url: str) -> NextPoll:
-        """Retry after the interval, reading the whole feed again.
+        """Retry after the interval.
 
-        The pipeline stores a feed's validators only after its stories, but the error may have
-        come after that (metrics, logging): forgetting them costs one full read at most.
+        Nothing needs resetting: the pipeline stores a feed's validators only once all its
+        stories are stored, so an error before that leaves the old ones, and the retry gets the
+        new content again.
         """
-        try:
-            self.store.feeds.forget_validators(url)
-        except sqlite3.Error as exc:
-            log.error("cannot reset %s for a full re-read: %s", redact_url(url), exc)
         feed = self.feeds.get(url)
         interval = (feed.interval if feed else None) or self.config.fetch.default_interval
         return NextPoll(_now() + timedelta(seconds=interval), "retry after an internal error")

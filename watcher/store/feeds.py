@@ -111,13 +111,6 @@ class FeedRecords:
             [to_iso(at), reason, url],
         )
 
-    def forget_validators(self, url: str) -> None:
-        """Drop the stored ETag, Last-Modified and body hash: the next fetch reads it all again."""
-        self.db.execute(
-            "UPDATE feeds SET etag = NULL, last_modified = NULL, body_hash = NULL WHERE url = ?",
-            [url],
-        )
-
     def disable(self, url: str, reason: str) -> None:
         """Stop polling a feed for good (the server said it is gone), saying why."""
         self.db.execute(
