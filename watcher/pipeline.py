@@ -18,7 +18,7 @@ from watcher.alert.channels import build_channels
 from watcher.alert.dispatch import DispatchReport, dispatch_due
 from watcher.alert.outbox import corroborate, queue_shift
 from watcher.config import Config, FeedSettings
-from watcher.dedup import story_keys
+from watcher.dedup import another_entry, story_keys
 from watcher.diff import decide_shift
 from watcher.fetch import describe_error, fetch_all, redact_url
 from watcher.match import TopicMatcher
@@ -173,11 +173,15 @@ class Pipeline:
         """(is the story new, its recorded positions or None when it was a plain duplicate)."""
         keys = story_keys(story)
         known = self.store.stories.find(keys)
+        if known is not None and another_entry(
+            story, known.key, lambda: self.store.stories.guids_from(known.id, story.feed_url)
+        ):
+            known = None  # e.g. a post of a live blog under the blog's link: a story of its own
         if known is None:
             self.store.stories.add(story, keys)
             self.store.feeds.count_items(story.feed_url, 1)
         else:
-            story_id, content_hash = known
+            story_id, content_hash, _ = known
             if self.store.stories.add_source(story_id, story, keys):
                 self.store.feeds.count_items(story.feed_url, 1)
             if content_hash == story.content_hash:
