@@ -61,7 +61,7 @@ def test_a_poll_that_fails_inside_keeps_its_feed_scheduled_and_loses_nothing(
     url = server.url("/feed.xml")
     daemon = make_daemon(tmp_path, store, url)
 
-    def broken(results):
+    def broken(results, stop=None):
         raise RuntimeError("a bug in a stage")
 
     async def body() -> None:

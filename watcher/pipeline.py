@@ -8,8 +8,10 @@ batches, and a feed's validators only after its stories (see ``ingest``).
 
 from __future__ import annotations
 
+import copy
 import logging
 import sqlite3
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -75,6 +77,12 @@ class Pipeline:
         self.matcher = TopicMatcher(self.topics.values())
         self.channels = build_channels(config.alerts.channels)
 
+    def on(self, store: Store) -> Pipeline:
+        """This pipeline writing through another connection (SQLite's are one per thread)."""
+        twin = copy.copy(self)
+        twin.store = store
+        return twin
+
     async def poll(self, feeds: Sequence[FeedSettings] | None = None) -> PollReport:
         """Fetch the given feeds (default: every enabled one) and process what is new."""
         feeds = [f for f in (self.config.feeds if feeds is None else feeds) if f.enabled]
@@ -84,8 +92,15 @@ class Pipeline:
         log.info("poll: %s", report.summary())
         return report
 
-    def ingest(self, results: Sequence[FetchResult]) -> PollReport:
-        """Record fetch outcomes and process the new stories (the daemon fetches on its own)."""
+    def ingest(
+        self, results: Sequence[FetchResult], stop: threading.Event | None = None
+    ) -> PollReport:
+        """Record fetch outcomes and process the new stories (the daemon fetches on its own).
+
+        Once ``stop`` is set (the daemon is shutting down) no further batch starts: what is
+        committed stays, and the feeds' validators are not stored, so the next poll brings the
+        rest (dedup skips what was recorded).
+        """
         report = PollReport(feeds=len(results))
         stories: list[Story] = []
         unfinished: set[str] = set()  # feeds with a story (or an outcome) that failed
@@ -99,6 +114,9 @@ class Pipeline:
         # Chronological order, so each actor's positions are compared in the order they were said.
         stories.sort(key=lambda s: s.published or _UNDATED)
         for start in range(0, len(stories), BATCH):
+            if stop is not None and stop.is_set():
+                unfinished |= {story.feed_url for story in stories[start:]}
+                break
             unfinished |= self._process_batch(stories[start : start + BATCH], report)
         # A changed feed's validators are stored only once all its stories are: killed before
         # this point, or with a story that failed, the next poll fetches the feed again (dedup

@@ -1,10 +1,13 @@
 """The daemon: one apscheduler job per feed, the alert dispatcher and the heartbeat, on one loop.
 
-Every job is a coroutine on one asyncio event loop (``AsyncIOScheduler``), so the store's SQLite
-connection is only used from one thread; the dispatcher, whose sends block, runs in a worker thread
-with a connection of its own. Each feed job fetches its feed (within the shared overall and
-per-host limits), hands the result to the pipeline (one transaction per story), then decides its
-own next run with :mod:`watcher.daemon.schedule` and records it. The process keeps no per-story
+Every job is a coroutine on one asyncio event loop (``AsyncIOScheduler``); the loop's SQLite
+connection is only used from the loop's thread. Work that takes long runs elsewhere, each with a
+connection of its own: the dispatcher, whose sends block, in a worker thread, and parsing and
+recording, which can take seconds for a large feed, in the ingest threads
+(:mod:`watcher.daemon.ingest`), so fetches, heartbeats and signals keep their timing. Each feed
+job fetches its feed (within the shared overall and per-host limits), hands the result to an
+ingest thread (stories committed in batches), then decides its own next run with
+:mod:`watcher.daemon.schedule` and records it. The process keeps no per-story
 state: every poll reads what it needs from the store, so memory does not grow with the stories
 it has seen.
 """
@@ -38,6 +41,7 @@ from watcher.alert.dispatch import DispatchReport, dispatch_due
 from watcher.config import Config, ConfigError, FeedSettings, load_config
 from watcher.daemon import heartbeat, signals
 from watcher.daemon.heartbeat import Heartbeat
+from watcher.daemon.ingest import IngestWorkers
 from watcher.daemon.lock import single_instance
 from watcher.daemon.schedule import (
     NextPoll,
@@ -60,6 +64,8 @@ log = logging.getLogger(__name__)
 FEED_JOB = "feed:"
 DISPATCH_JOB = "dispatch"
 HEARTBEAT_JOB = "heartbeat"
+# Seconds shutdown waits for the ingest threads to finish their batch (one takes about 0.1 s).
+INGEST_STOP_WAIT = 1.0
 
 
 def feed_job_id(url: str) -> str:
@@ -91,6 +97,8 @@ class Daemon:
         self.limits = FetchLimits(config.fetch)
         self.client: httpx.AsyncClient = make_client(config.fetch)
         self.metrics: Metrics = start_metrics(config.daemon)
+        # As many as fetches may be in flight, so a huge feed holds one and the rest go on.
+        self.ingester = IngestWorkers(store.path, config.fetch.concurrency)
         self._beat: Heartbeat | None = None
         self._inflight: set[asyncio.Task[object]] = set()
         self._stopping = asyncio.Event()
@@ -123,6 +131,7 @@ class Daemon:
         self._stopping.set()
 
     def _start(self) -> None:
+        self.ingester.start()
         now = _now()
         self.store.feeds.sync(self.config.feeds)
         self.scheduler.add_listener(self._on_missed, EVENT_JOB_MISSED)
@@ -159,6 +168,8 @@ class Daemon:
             for task in busy:
                 task.cancel()  # a no-op for those already done
             await everything
+        if not self.ingester.stop(INGEST_STOP_WAIT):
+            log.info("ingest left unfinished; the rest of its feed is fetched again at the start")
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
             await asyncio.sleep(0)  # AsyncIOScheduler shuts down on the loop's next turn
@@ -376,7 +387,8 @@ class Daemon:
         try:
             plan = await self._poll(url)
         except asyncio.CancelledError:
-            # Abandoned at shutdown before anything was written: it stays due for the restart.
+            # Abandoned at shutdown before its validators were stored: it stays due for the
+            # restart, which fetches it again (dedup skips the stories already recorded).
             log.info("poll of %s abandoned at shutdown", redact_url(url))
             return
         except Exception:  # a bug or a database problem must not end the feed's schedule
@@ -402,7 +414,7 @@ class Daemon:
         state = self.store.feeds.state(url)
         started = time.monotonic()
         result = await self.limits.fetch(self.client, state)
-        report = self.pipeline.ingest([result])  # synchronous: no other job interleaves
+        report = await self.ingester.ingest(self.pipeline, result)
         row = self.store.feeds.get(url) or {}
         outcome = PollOutcome.of(result, row.get("consecutive_failures", 0), row.get("ttl_minutes"))
         plan = after_poll(
