@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import re
 import time
 import zlib
 from collections.abc import Mapping, Sequence
@@ -19,7 +18,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 import httpx
@@ -27,6 +26,7 @@ import httpx
 from watcher import __version__
 from watcher.config import FetchSettings
 from watcher.models import FeedState, FetchResult
+from watcher.redact import describe_error, redact_url
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +39,6 @@ ACCEPT = (
 ACCEPT_ENCODING = "gzip, deflate"  # the codings read_capped decodes within the size cap
 _PERMANENT_REDIRECTS = frozenset({301, 308})
 _RETRY_AFTER_STATUSES = frozenset({429, 503})
-_MAX_ERROR_CHARS = 300
-_URL_IN_TEXT = re.compile(r"[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s'\"<>]+")
 
 
 def user_agent(settings: FetchSettings) -> str:
@@ -67,15 +65,6 @@ def make_client(settings: FetchSettings) -> httpx.AsyncClient:
     )
 
 
-def redact_url(url: str) -> str:
-    """The URL without userinfo, query and fragment: safe to log (those may carry tokens)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<unparseable URL>"
-    return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
-
-
 def cache_max_age(headers: Mapping[str, str]) -> float | None:
     """Seconds from ``Cache-Control: max-age``; None when absent, bogus, or with ``no-cache``.
 
@@ -89,14 +78,6 @@ def cache_max_age(headers: Mapping[str, str]) -> float | None:
     if "no-cache" in directives or not directives.get("max-age", "").isdigit():
         return None
     return float(directives["max-age"])
-
-
-def describe_error(exc: BaseException) -> str:
-    """A short one-line description, "ExceptionClass: message", with any URL in it redacted."""
-    message = _URL_IN_TEXT.sub(lambda found: redact_url(found.group()), str(exc))
-    message = " ".join(message.split())
-    text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
-    return text[:_MAX_ERROR_CHARS]
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:

@@ -1,7 +1,7 @@
 """Logging for every command: human-readable lines by default, JSON lines on request.
 
-Secrets never reach the output: every line is passed through a redactor that knows the secret
-values the config points at (SMTP passwords, webhook URLs, ...) and masks credentials in URLs.
+Secrets never reach the output: every line goes through ``watcher.redact``, which knows the
+secret values the config points at (SMTP passwords, webhook URLs, ...) and masks credentials.
 The format comes from ``--log-format`` or ``$WATCHER_LOG_FORMAT`` (``human`` or ``json``).
 """
 
@@ -10,70 +10,18 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import sys
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from watcher.redact import REDACTOR
 
 LogFormat = Literal["human", "json"]
 LOG_FORMATS: tuple[LogFormat, ...] = ("human", "json")
 HUMAN_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-MASK = "***"
-# Config fields that hold a secret themselves (the file should name an environment variable
-# instead, but if it does not, the value must still stay out of the logs).
-SECRET_FIELDS = frozenset({"password", "token", "webhook_url", "urls"})
-_URL_CREDENTIALS = re.compile(r"(?<=://)[^/\s:@]+:[^/\s@]+@")
 # Loggers that chat at INFO about every request or job run.
 _NOISY = ("httpx", "httpcore", "apscheduler")
 _RECORD_FIELDS = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
-
-
-class Redactor:
-    """Masks known secret values and URL credentials in text."""
-
-    def __init__(self) -> None:
-        self._secrets: tuple[str, ...] = ()
-
-    def protect(self, secrets: Iterable[str]) -> None:
-        """Add secret values to mask (never removed: a reload must not unmask an old one)."""
-        known = set(self._secrets) | {s for s in secrets if s and s.strip()}
-        self._secrets = tuple(sorted(known, key=len, reverse=True))  # longest first
-
-    def __call__(self, text: str) -> str:
-        """``text`` with every secret replaced by ``***``."""
-        for secret in self._secrets:
-            if secret in text:
-                text = text.replace(secret, MASK)
-        return _URL_CREDENTIALS.sub(MASK + "@", text)
-
-
-# One process, one set of secrets: every handler of this module shares it.
-REDACTOR = Redactor()
-
-
-def secrets_in(settings: BaseModel, environ: dict[str, str] | None = None) -> set[str]:
-    """Secret values a config refers to: ``*_env`` settings' variables, and secret fields."""
-    environ = dict(os.environ) if environ is None else environ
-    found: set[str] = set()
-    for name in type(settings).model_fields:
-        value = getattr(settings, name)
-        for item in value if isinstance(value, list | tuple) else [value]:
-            if isinstance(item, BaseModel):
-                found |= secrets_in(item, environ)
-            elif isinstance(item, str) and name.endswith("_env"):
-                secret = environ.get(item, "")
-                found |= {secret, *secret.split()}  # a variable may hold several URLs
-            elif isinstance(item, str) and name in SECRET_FIELDS:
-                found.add(item)
-    return {s for s in found if s}
-
-
-def protect(settings: BaseModel) -> None:
-    """Keep the secrets ``settings`` refers to out of every log line from now on."""
-    REDACTOR.protect(secrets_in(settings))
 
 
 class HumanFormatter(logging.Formatter):

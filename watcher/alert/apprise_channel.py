@@ -11,10 +11,11 @@ import logging
 import os
 from collections.abc import Mapping
 
-from watcher.alert.base import MAX_BATCH, PermanentFailure, scrub
+from watcher.alert.base import MAX_BATCH, PermanentFailure
 from watcher.alert.message import Envelope
 from watcher.alert.render import render_envelope_text
 from watcher.config import AppriseChannelSettings
+from watcher.redact import error_text, protect_value
 
 
 class AppriseChannel:
@@ -36,7 +37,10 @@ class AppriseChannel:
     def urls(self) -> list[str]:
         """The configured URLs, then those in ``urls_env``."""
         from_env = self.environ.get(self.settings.urls_env or "", "")
-        return [*self.settings.urls, *from_env.split()]
+        urls = [*self.settings.urls, *from_env.split()]
+        for url in urls:
+            protect_value(url)  # tokens in them must not show in an error either
+        return urls
 
     def send(self, envelope: Envelope) -> None:
         """Notify every URL; raise with Apprise's own reason when one fails."""
@@ -58,4 +62,4 @@ class AppriseChannel:
             log_text = captured.getvalue()
         if not delivered:
             reason = log_text.strip().splitlines()[-1] if log_text.strip() else "no reason given"
-            raise ConnectionError(scrub(f"Apprise could not notify: {reason}", urls))
+            raise ConnectionError(error_text(f"Apprise could not notify: {reason}"))

@@ -7,7 +7,6 @@ otherwise. Any exception is a failure to retry later with backoff; two kinds say
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Protocol
 
 from watcher.alert.message import Envelope
@@ -35,11 +34,3 @@ class RetryLater(Exception):
     def __init__(self, message: str, seconds: float) -> None:
         super().__init__(message)
         self.seconds = seconds
-
-
-def scrub(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every secret (webhook URL, token) replaced: safe to store and to log."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from watcher.models import DiffOp, Position, Topic
+from watcher.redact import redact_url
 from watcher.store import Store
 from watcher.timeutil import from_iso
 
@@ -85,7 +86,7 @@ def load_alert(store: Store, shift_id: int, topics: dict[str, Topic]) -> Alert:
     )
     sources = tuple(
         Source(
-            feed_url=s["feed_url"],
+            feed_url=redact_url(s["feed_url"]),  # shown to readers: no token, no password
             link=s["link"],
             published=from_iso(s["published"]),
             outlet=s["feed_name"],

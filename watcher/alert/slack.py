@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from watcher.alert.base import PermanentFailure, RetryLater, scrub
+from watcher.alert.base import PermanentFailure, RetryLater
 from watcher.alert.message import Alert, Envelope
 from watcher.alert.render import (
     Run,
@@ -30,6 +30,7 @@ from watcher.alert.render import (
 from watcher.config import SlackChannelSettings
 from watcher.fetch import parse_retry_after
 from watcher.models import Position
+from watcher.redact import error_text, protect_value
 
 MAX_BLOCKS = 50
 MAX_HEADER = 150
@@ -156,7 +157,7 @@ class SlackChannel:
             raise ConnectionError(f"Slack webhook at {host}: {type(exc).__name__}") from None
         if response.is_success:
             return
-        detail = scrub(f"Slack answered {response.status_code}: {response.text[:200]}", [url])
+        detail = error_text(f"Slack answered {response.status_code}: {response.text[:1000]}")
         if response.status_code == 429:
             raise RetryLater(detail, parse_retry_after(response.headers.get("retry-after")) or 60)
         if response.status_code in _PERMANENT:
@@ -170,4 +171,5 @@ class SlackChannel:
         url = self.environ.get(name, "")
         if not url:
             raise LookupError(f"environment variable {name} is not set")
+        protect_value(url)  # an error page echoing its path must not show it either
         return url

@@ -10,7 +10,7 @@ from watcher.alert.channels import build_channels
 from watcher.alert.dispatch import dispatch_due
 from watcher.alert.sample import sample_envelope
 from watcher.cli.common import Context, pass_context
-from watcher.fetch import describe_error
+from watcher.redact import describe_error, redact
 from watcher.store.deliveries import STATUSES
 
 
@@ -40,6 +40,7 @@ def list_deliveries(context: Context, status: str | None, limit: int, as_json: b
     with context.store(config) as store:
         rows = store.deliveries.listing(status, limit)
         counts = store.deliveries.counts()
+    rows = [row | {"last_error": row["last_error"] and redact(row["last_error"])} for row in rows]
     if as_json:
         for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False))
@@ -74,7 +75,7 @@ def show(context: Context, delivery_id: int) -> None:
     click.echo(f"rule: {row['rule'] or '-'}")
     for attempt in attempts:
         outcome = attempt["outcome"] or "in flight"
-        error = f": {attempt['error']}" if attempt["error"] else ""
+        error = f": {redact(attempt['error'])}" if attempt["error"] else ""
         click.echo(
             f"  attempt {attempt['attempt']} by {attempt['worker']} at {attempt['started_at']}: "
             f"{outcome}{error}"

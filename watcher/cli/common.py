@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from watcher import logs
+from watcher import logs, redact
 from watcher.config import Config, ConfigError, load_config
 from watcher.store import Store
 
@@ -31,7 +31,7 @@ class Context:
             config = load_config(self.config_path)
         except ConfigError as exc:
             raise ConfigProblem(str(exc)) from None
-        logs.protect(config)  # its secrets never appear in a log line
+        redact.protect(config)  # its secrets never appear in a log line or on screen
         return config
 
     def store(self, config: Config) -> Store:

@@ -11,6 +11,7 @@ from watcher.cli.reading import output_option
 from watcher.config import ConfigError
 from watcher.history.files import replace_file
 from watcher.history.opml import OpmlError, import_opml, opml_document
+from watcher.redact import redact
 
 
 @click.group("feeds")
@@ -36,11 +37,11 @@ def import_command(context: Context, file: Path, dry_run: bool) -> None:
         raise click.ClickException(str(exc)) from None
     verb = "would add" if dry_run else "added"
     for feed in plan.added:
-        click.echo(f"{verb}: {feed.url}  {feed.title}")
+        click.echo(f"{verb}: {redact(feed.url)}  {feed.title}")
     for feed in plan.present:
-        click.echo(f"already configured: {feed.url}")
+        click.echo(f"already configured: {redact(feed.url)}")
     for feed, reason in plan.invalid:
-        click.echo(f"skipped: {feed.url or '(no URL)'}: {reason}", err=True)
+        click.echo(f"skipped: {redact(feed.url) or '(no URL)'}: {reason}", err=True)
     where = context.config_path
     click.echo(
         f"{where}: {verb} {len(plan.added)} feeds, {len(plan.present)} already there, "

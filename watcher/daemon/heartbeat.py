@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlite_utils import Database
 
 from watcher import __version__
+from watcher.redact import redact
 from watcher.store.sql import write_transaction
 from watcher.timeutil import from_iso, to_iso
 
@@ -82,7 +83,7 @@ def write(db: Database, heartbeat: Heartbeat) -> None:
                 heartbeat.stale_after,
                 heartbeat.feeds,
                 to_iso(heartbeat.config_loaded_at),
-                heartbeat.reload_error,
+                redact(heartbeat.reload_error) if heartbeat.reload_error else None,
             ],
         )
 

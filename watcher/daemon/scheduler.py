@@ -36,7 +36,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.schedulers.base import STATE_RUNNING
 from apscheduler.triggers.interval import IntervalTrigger
 
-from watcher import logs
+from watcher import redact
 from watcher.alert.dispatch import DispatchReport, dispatch_due
 from watcher.config import Config, ConfigError, FeedSettings, load_config
 from watcher.daemon import heartbeat, signals
@@ -197,7 +197,7 @@ class Daemon:
         except Exception as exc:  # e.g. a channel that cannot be built: keep the old config
             self._reject_reload(describe_error(exc))
             return
-        logs.protect(config)
+        redact.protect(config)
         old = self.config
         if config.watcher.database != old.watcher.database:
             log.warning(

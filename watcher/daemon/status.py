@@ -7,13 +7,14 @@ while the daemon runs. ``read_status`` gathers it into plain data; ``render_text
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from watcher.daemon import heartbeat
 from watcher.daemon.heartbeat import Heartbeat
 from watcher.daemon.schedule import format_duration
+from watcher.redact import redact, redact_url
 from watcher.store import Store
 from watcher.timeutil import from_iso, to_iso
 
@@ -56,23 +57,28 @@ class FeedStatus:
     def from_row(cls, row: dict[str, Any]) -> FeedStatus:
         """From a ``feeds`` row."""
         return cls(
-            url=row["url"],
+            url=redact_url(row["url"]),  # a feed URL may carry credentials or a token
             name=row["name"],
             enabled=bool(row["enabled"]),
-            disabled_reason=row["disabled_reason"],
+            disabled_reason=_redacted(row["disabled_reason"]),
             disabled_at=from_iso(row["disabled_at"]),
-            location=row["location"],
+            location=row["location"] and redact_url(row["location"]),
             moved_at=from_iso(row["moved_at"]),
             last_polled_at=from_iso(row["last_polled_at"]),
             last_success_at=from_iso(row["last_success_at"]),
             last_status=row["last_status"],
-            last_error=row["last_error"],
+            last_error=_redacted(row["last_error"]),
             last_error_at=from_iso(row["last_error_at"]),
             consecutive_failures=row["consecutive_failures"],
             items_seen=row["items_seen"],
             next_poll_at=from_iso(row["next_poll_at"]),
             next_poll_reason=row["next_poll_reason"],
         )
+
+
+def _redacted(text: str | None) -> str | None:
+    """Stored text, redacted again on the way out (it may predate a secret's registration)."""
+    return redact(text) if text else text
 
 
 @dataclass(frozen=True)
@@ -106,6 +112,8 @@ class Status:
 def read_status(store: Store, now: datetime, stale_after: float | None = None) -> Status:
     """Gather the status; ``stale_after`` overrides the daemon's own threshold."""
     beat = heartbeat.read(store.db)
+    if beat is not None and beat.reload_error:
+        beat = replace(beat, reload_error=redact(beat.reload_error))
     rows = store.feeds.all()
     return Status(
         now=now,
@@ -114,7 +122,10 @@ def read_status(store: Store, now: datetime, stale_after: float | None = None) -
         feeds=tuple(FeedStatus.from_row(row) for row in rows if row["configured"]),
         unconfigured_feeds=sum(1 for row in rows if not row["configured"]),
         deliveries=store.deliveries.counts(),
-        recent_dead=tuple(store.deliveries.listing(status="dead", limit=RECENT_DEAD_SHOWN)),
+        recent_dead=tuple(
+            row | {"last_error": _redacted(row["last_error"])}
+            for row in store.deliveries.listing(status="dead", limit=RECENT_DEAD_SHOWN)
+        ),
     )
 
 

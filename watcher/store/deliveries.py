@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from watcher.redact import error_text
 from watcher.store.sql import write_transaction
 from watcher.timeutil import to_iso, utc_now
 
@@ -145,7 +146,7 @@ class DeliveryRecords:
             "next_attempt_at = :retry, last_error = :error",
             outcome=f"CASE WHEN {dead} THEN 'dead' ELSE 'failed' END",
             params={
-                "error": error,
+                "error": error_text(error),  # whatever the far end said: redacted, one line
                 "retry": to_iso(retry_at),
                 "max": max_attempts,
                 "permanent": permanent,

@@ -10,6 +10,7 @@ from sqlite_utils import Database
 
 from watcher.config import FeedSettings
 from watcher.models import FeedState, FetchResult, ParsedFeed
+from watcher.redact import error_text
 from watcher.store.sql import write_transaction
 from watcher.timeutil import to_iso, utc_now
 
@@ -126,6 +127,7 @@ class FeedRecords:
             self._record_error(url, stage, message)
 
     def _record_error(self, url: str, stage: str, message: str) -> None:
+        message = error_text(message)  # whatever a server said: redacted, one short line
         now = to_iso(utc_now())
         self.db.execute(
             "UPDATE feeds SET last_error = ?, last_error_at = ? WHERE url = ?", [message, now, url]
