@@ -208,7 +208,9 @@ def test_digest_waits_for_its_window() -> None:
 def test_alert_config_errors_name_the_key(alerts: dict, message: str) -> None:
     raw = {
         "alerts": alerts,
-        "topics": [{"id": "air", "claim": TOPIC.claim, "actors": [{"id": "US"}]}],
+        "topics": [
+            {"id": "air", "claim": TOPIC.claim, "terms": ["air cover"], "actors": [{"id": "US"}]}
+        ],
     }
     with pytest.raises(ConfigError) as caught:
         config_from_dict(raw, source="w.toml")

@@ -40,6 +40,7 @@ timeout = "2s"
 [[topics]]
 id = "air"
 claim = "The US will provide air cover"
+terms = ["air cover"]
   [[topics.actors]]
   id = "US"
   name = "United States"

@@ -43,6 +43,7 @@ timeout = "10s"
 [[topics]]
 id = "air"
 claim = "The US will provide air cover"
+terms = ["air cover"]
   [[topics.actors]]
   id = "US"
 """,

@@ -7,12 +7,13 @@ Secrets never live in the file: settings ending in ``_env`` name the environment
 from __future__ import annotations
 
 import importlib.util
+import math
 import re
 import tomllib
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -26,6 +27,7 @@ from pydantic import (
 )
 
 from watcher.models import Actor, Topic
+from watcher.redact import redact_url
 
 DEFAULT_CONFIG_PATH = Path("watcher.toml")
 
@@ -36,6 +38,10 @@ class ConfigError(Exception):
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)?\s*$")
 _DURATION_UNITS = {None: 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
+# Longer than any schedule needs, short enough for every date computation (1e20 s overflows).
+MAX_DURATION = 10 * 365 * 86400.0
+# The largest body a feed may have: more is no feed, and sizes beyond C's long overflow.
+MAX_BODY_BYTES = 1 << 30
 
 
 def parse_duration(value: Any) -> float:
@@ -49,6 +55,10 @@ def parse_duration(value: Any) -> float:
         if not found:
             raise ValueError(f"{value!r} is not a duration such as 90, '15m' or '2h'")
         seconds = float(found.group(1)) * _DURATION_UNITS[found.group(2)]
+    if not math.isfinite(seconds) or seconds > MAX_DURATION:
+        raise ValueError(
+            f"a duration must be a number of seconds up to {MAX_DURATION:.0f} (10 years)"
+        )
     if seconds < 0:
         raise ValueError("a duration cannot be negative")
     return seconds
@@ -71,7 +81,7 @@ class FetchSettings(_Strict):
     """The ``[fetch]`` table: limits that keep polling polite and bounded."""
 
     timeout: Annotated[Duration, Field(gt=0)] = 20.0
-    max_bytes: int = Field(default=5_000_000, gt=0)
+    max_bytes: int = Field(default=5_000_000, gt=0, le=MAX_BODY_BYTES)
     concurrency: int = Field(default=8, gt=0)
     per_host_concurrency: int = Field(default=2, gt=0)
     contact: str = ""  # put in the User-Agent so feed owners can reach the operator
@@ -142,9 +152,19 @@ class TopicSettings(_Strict):
 
     id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][\w.\-]*$")
     claim: str = Field(min_length=8)
-    terms: list[str] = []
+    terms: list[str] = Field(default=[], validate_default=True)  # checked even when left out
     actors: list[ActorSettings] = Field(min_length=1)
     min_score: float = Field(default=0.0, ge=0, le=100)
+
+    @field_validator("terms")
+    @classmethod
+    def _findable(cls, terms: list[str]) -> list[str]:
+        if not terms:
+            raise ValueError("a topic needs at least one term, or no story is ever matched to it")
+        empty = [f"terms[{index}]" for index, term in enumerate(terms) if not term.strip()]
+        if empty:
+            raise ValueError(f"{', '.join(empty)}: an empty term matches nothing")
+        return terms
 
     def to_topic(self) -> Topic:
         """The plain dataclass the pipeline stages use."""
@@ -338,13 +358,22 @@ class Config(_Strict):
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Config:
-        for what, ids in (
-            ("feeds", [f.url for f in self.feeds]),
-            ("topics", [t.id for t in self.topics]),
-        ):
-            repeated = sorted({i for i in ids if ids.count(i) > 1})
-            if repeated:
-                raise ValueError(f"{what} repeated: {', '.join(repeated)}")
+        problems = []
+        first: dict[str, int] = {}
+        for index, feed in enumerate(self.feeds):
+            earlier = first.setdefault(_feed_key(feed.url), index)
+            if earlier != index:
+                problems.append(
+                    f"feeds[{index}].url: the same feed as feeds[{earlier}] "
+                    f"({redact_url(feed.url)}; host case, default port and a trailing slash "
+                    "make no difference)"
+                )
+        ids = [t.id for t in self.topics]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            problems.append(f"topics repeated: {', '.join(repeated)}")
+        if problems:
+            raise ValueError("\n".join(problems))  # one line per problem
         return self
 
     @model_validator(mode="after")
@@ -361,6 +390,23 @@ class Config(_Strict):
     def topic_list(self) -> list[Topic]:
         """The tracked topics as pipeline dataclasses."""
         return [t.to_topic() for t in self.topics]
+
+
+def _feed_key(url: str) -> str:
+    """What makes two feed URLs the same feed: scheme and host in any case, the default port,
+    a trailing slash on the path do not matter; the rest (query included) does."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return url
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return url.strip()
+    scheme = parts.scheme.lower()
+    netloc = parts.hostname
+    if port is not None and port != {"http": 80, "https": 443}[scheme]:
+        netloc += f":{port}"
+    return urlunsplit((scheme, netloc, parts.path.rstrip("/"), parts.query, ""))
 
 
 def load_config(path: Path | str) -> Config:
@@ -397,7 +443,8 @@ def describe_validation_error(exc: ValidationError, source: str) -> str:
             message = "required key is missing"
         elif error["type"] == "value_error":
             message = message.removeprefix("Value error, ")
-        lines.append(f"{source}: {key}: {message}" if key else f"{source}: {message}")
+        for line in message.splitlines():  # a validator may report several problems
+            lines.append(f"{source}: {key}: {line}" if key else f"{source}: {line}")
     return "\n".join(lines)
 
 

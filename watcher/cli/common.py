@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
-from watcher import logs, redact
+from watcher import logs, preflight, redact
 from watcher.config import Config, ConfigError, load_config
 from watcher.store import Store
 
@@ -34,9 +35,32 @@ class Context:
         redact.protect(config)  # its secrets never appear in a log line or on screen
         return config
 
+    def runnable_config(self) -> Config:
+        """The config, or exit with every problem that would stop watcher running on it.
+
+        Beyond validation: the environment variables it names are set, and the database can be
+        written (see :mod:`watcher.preflight`). ``check`` and ``run`` both insist on this.
+        """
+        config = self.config()
+        database = Path(self.database or config.watcher.database)
+        key = "--db" if self.database else "watcher.database"
+        found = preflight.problems(config, str(self.config_path), database, key)
+        if found:
+            raise ConfigProblem("\n".join(found))
+        return config
+
     def store(self, config: Config) -> Store:
         """Open the database the config (or --db) names."""
-        return Store(self.database or config.watcher.database)
+        return open_store(Path(self.database or config.watcher.database))
+
+
+def open_store(path: Path) -> Store:
+    """Open (and migrate) the database, or exit with why it cannot be (not a traceback)."""
+    try:
+        return Store(path)
+    except (OSError, sqlite3.Error) as exc:
+        problem = "is a directory" if path.is_dir() else str(exc)
+        raise click.ClickException(f"cannot open the database {path}: {problem}") from None
 
 
 pass_context = click.make_pass_decorator(Context)

@@ -6,11 +6,10 @@ from pathlib import Path
 
 import click
 
-from watcher.cli.common import Context, pass_context
+from watcher.cli.common import Context, open_store, pass_context
 from watcher.cli.reading import database_path, history_connection, output_option
 from watcher.history.atom import DEFAULT_LIMIT, DEFAULT_TITLE, shift_feed, write_shift_feed
 from watcher.history.filters import HistoryFilter
-from watcher.store import Store
 
 
 @click.command("feed")
@@ -48,7 +47,7 @@ def command(
         "title": title,
         "self_url": self_url,
     }
-    with Store(database_path(context)) as store:
+    with open_store(database_path(context)) as store:
         if str(output) == "-":
             click.echo(shift_feed(store, **options), nl=False)
             return

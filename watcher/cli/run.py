@@ -29,7 +29,7 @@ def command(context: Context, log_format: str | None) -> None:
     `watcher status` shows how it is doing, from any shell that can read the database.
     """
     logs.configure(log_format, at_least=logging.INFO)
-    config = context.config()
+    config = context.runnable_config()  # what `watcher check` insists on
     database = Path(context.database or config.watcher.database)
     try:
         run_daemon(context.config_path, config, database)

@@ -8,10 +8,9 @@ from typing import Any
 
 import click
 
-from watcher.cli.common import Context, pass_context
+from watcher.cli.common import Context, open_store, pass_context
 from watcher.config import parse_duration
 from watcher.daemon.status import read_status, render_json, render_text
-from watcher.store import Store
 from watcher.timeutil import utc_now
 
 
@@ -49,7 +48,7 @@ def command(context: Context, as_json: bool, stale_after: float | None) -> None:
     database = Path(context.database or context.config().watcher.database)
     if not database.exists():
         raise click.ClickException(f"no database at {database}: the daemon has not run yet")
-    with Store(database) as store:
+    with open_store(database) as store:
         status = read_status(store, utc_now(), stale_after)
     if as_json:
         click.echo(json.dumps(render_json(status), indent=2, ensure_ascii=False))

@@ -36,7 +36,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.schedulers.base import STATE_RUNNING
 from apscheduler.triggers.interval import IntervalTrigger
 
-from watcher import redact
+from watcher import preflight, redact
 from watcher.alert.dispatch import DispatchReport, dispatch_due
 from watcher.config import Config, ConfigError, FeedSettings, load_config
 from watcher.daemon import heartbeat, signals
@@ -185,11 +185,14 @@ class Daemon:
     def reload(self) -> None:
         """Re-read the config file: add, change and remove feeds and topics without a restart.
 
-        A config that does not validate (or cannot be wired) is rejected with a message, and the
-        running one stays.
+        A config that does not validate, fails ``watcher check``'s other checks or cannot be
+        wired is rejected with a message, and the running one stays.
         """
         try:
             config = load_config(self.config_path)
+            found = preflight.problems(config, str(self.config_path), self.store.path)
+            if found:  # e.g. a new channel whose secret is not in the daemon's environment
+                raise ConfigError("\n".join(found))
             pipeline = Pipeline(config, self.store)
         except ConfigError as exc:
             self._reject_reload(str(exc))
