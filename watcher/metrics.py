@@ -7,6 +7,9 @@ background thread. Every metric is prefixed ``watcher_``:
 - ``fetch_errors_total{feed}``: failed fetches per feed (the feed URL without query or userinfo)
 - ``stories_total``, ``positions_total``, ``shifts_total``: what the polls found
 - ``deliveries_total{outcome}``: alert deliveries by outcome (``sent``, ``failed``, ``dead``)
+- ``judge_rulings_total{outcome}``: shifts the language-model judge ``confirmed``,
+  ``disputed`` or ``failed`` on; ``judge_calls_total``, ``judge_cache_hits_total``,
+  ``judge_capped_total`` (no call: the hourly cap), ``judge_held_total`` (kept queued)
 - ``fetch_seconds``, ``poll_seconds``, ``dispatch_seconds``: latency histograms
 - ``feeds_scheduled``, ``heartbeat_timestamp_seconds``: gauges
 """
@@ -77,6 +80,21 @@ class PrometheusMetrics:
         self._deliveries = Counter(
             "watcher_deliveries", "Alert deliveries by outcome", ["outcome"], registry=registry
         )
+        self._judge_rulings = Counter(
+            "watcher_judge_rulings", "Shifts judged by outcome", ["outcome"], registry=registry
+        )
+        self._judge_calls = Counter(
+            "watcher_judge_calls", "Requests sent to the judge model", registry=registry
+        )
+        self._judge_cache_hits = Counter(
+            "watcher_judge_cache_hits", "Judge answers reused from the cache", registry=registry
+        )
+        self._judge_capped = Counter(
+            "watcher_judge_capped", "Shifts not judged: the hourly cap", registry=registry
+        )
+        self._judge_held = Counter(
+            "watcher_judge_held", "Shifts kept queued for the judge", registry=registry
+        )
         self._fetch_seconds = Histogram(
             "watcher_fetch_seconds", "Time to fetch one feed", registry=registry
         )
@@ -122,6 +140,17 @@ class PrometheusMetrics:
             ("dead", report.dead),
         ):
             self._deliveries.labels(outcome).inc(count)
+        judge = report.judge
+        for outcome, count in (
+            ("confirmed", judge.confirmed),
+            ("disputed", judge.disputed),
+            ("failed", judge.failed),
+        ):
+            self._judge_rulings.labels(outcome).inc(count)
+        self._judge_calls.inc(judge.calls)
+        self._judge_cache_hits.inc(judge.cached)
+        self._judge_capped.inc(judge.capped)
+        self._judge_held.inc(judge.held)
         self._dispatch_seconds.observe(seconds)
 
     def beat(self, feeds: int) -> None:
