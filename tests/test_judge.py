@@ -369,3 +369,47 @@ def test_config_validates_the_judge_table() -> None:
         )
     assert "t.toml: stance.judge.base_url: 'localhost' is not an http(s) URL" in str(error.value)
     assert "t.toml: stance.judge.on_eror: unknown key" in str(error.value)
+
+
+def test_eval_shifts_with_the_judge_reports_its_figures(tmp_path: Path, server: FeedServer) -> None:
+    server.script(
+        CHAT_PATH, verdict(True, "against", "for"), verdict(False, "for", "for"), failure(500)
+    )
+    config = tmp_path / "watcher.toml"
+    config.write_text(
+        f'[stance.judge]\nbase_url = "{server.url("/v1")}"\nmodel = "{MODEL}"\ntimeout = 2\n',
+        encoding="utf-8",
+    )
+    claim = "The US will provide air cover for European forces deployed in Ukraine"
+    refusal = "The US has refused to provide air cover for European forces deployed in Ukraine."
+    pledge = "The US pledged to provide air cover for European forces deployed in Ukraine."
+    pairs = [
+        {"id": "flip", "claim": claim, "before": refusal, "after": pledge, "shift": True},
+        {"id": "same", "claim": claim, "before": pledge, "after": pledge, "shift": False},
+        {"id": "lost", "claim": claim, "before": pledge, "after": refusal, "shift": True},
+    ]
+    data = tmp_path / "pairs.jsonl"
+    data.write_text("".join(json.dumps(pair) + "\n" for pair in pairs), encoding="utf-8")
+    result = CliRunner().invoke(
+        cli, ["-c", str(config), "eval", "shifts", str(data), "--labels", "shift", "--judge"]
+    )
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["judge"].get("shift") for line in lines] == [True, False, None]
+    assert lines[2]["judge"]["error"] == "the server answered 500: model overloaded"
+    assert f"judge {MODEL} alone: precision 1.0000  recall 1.0000" in result.stderr
+    assert "2 pairs answered, 1 without an answer" in result.stderr
+    # Each pair's texts went to the model as quoted data, with the default actor.
+    first = json.loads(asked(server)[0]["messages"][1]["content"].removeprefix("<data>")
+                       .removesuffix("</data>"))  # fmt: skip
+    assert first == {"claim": claim, "actor": "the actor", "before": [refusal], "after": [pledge]}
+
+
+def test_eval_shifts_judge_needs_the_table(tmp_path: Path) -> None:
+    config = tmp_path / "watcher.toml"
+    config.write_text("", encoding="utf-8")
+    data = tmp_path / "pairs.jsonl"
+    data.write_text('{"id": 1, "claim": "c c c c c", "before": "a", "after": "b"}\n')
+    result = CliRunner().invoke(cli, ["-c", str(config), "eval", "shifts", str(data), "--judge"])
+    assert result.exit_code == 2
+    assert "--judge needs a [stance.judge] table in" in result.stderr
