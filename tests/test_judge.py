@@ -19,7 +19,7 @@ from watcher.alert.html_render import render_html
 from watcher.alert.render import render_dict, render_text
 from watcher.alert.slack import mrkdwn_escape, slack_payload
 from watcher.cli import cli
-from watcher.config import AlertSettings, ConfigError, config_from_dict
+from watcher.config import AlertSettings, ConfigError, JudgeSettings, config_from_dict, load_config
 from watcher.daemon.status import read_status
 from watcher.daemon.status import render_text as status_text
 from watcher.judge import Judge, JudgeClient, JudgeError, Question
@@ -413,3 +413,22 @@ def test_eval_shifts_judge_needs_the_table(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["-c", str(config), "eval", "shifts", str(data), "--judge"])
     assert result.exit_code == 2
     assert "--judge needs a [stance.judge] table in" in result.stderr
+
+
+def test_the_example_configs_judge_block_loads_once_uncommented(tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parents[1] / "config" / "watcher.example.toml"
+    lines = example.read_text(encoding="utf-8").splitlines()
+    start = lines.index("# [stance.judge]")
+    block = [lines[start]]
+    for line in lines[start + 1 :]:
+        if not line.startswith("# ") or "=" not in line:
+            break
+        block.append(line)
+    uncommented = "\n".join(line.removeprefix("# ") for line in block)
+    config = tmp_path / "judge.toml"
+    config.write_text(uncommented + "\n", encoding="utf-8")
+    judge = load_config(config).stance.judge
+    assert judge is not None
+    assert set(JudgeSettings.model_fields) == {
+        line.removeprefix("# ").split("=")[0].strip() for line in block[1:]
+    }  # every key is documented there
