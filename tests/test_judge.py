@@ -288,7 +288,7 @@ def test_the_hourly_cap_holds_and_is_shown_in_status_and_metrics(
     assert (report.sent, report.judge.calls, report.judge.capped, report.judge.held) == (2, 2, 1, 1)
     held = [d for d in store.deliveries.all() if d["status"] == "pending"]
     assert [d["next_attempt_at"] for d in held] == [to_iso(T0 + timedelta(hours=1))]
-    assert "hourly cap of 2 calls reached" in held[0]["last_error"]
+    assert "hourly cap reached (max_calls_per_hour = 2)" in held[0]["last_error"]
     # Later in the hour: still not asked.
     assert dispatch(store, judge, channel, T0 + timedelta(minutes=59)).judge.calls == 0
     status = read_status(store, T0 + timedelta(minutes=59), judge_cap=2)
@@ -317,7 +317,7 @@ def test_with_on_error_alert_the_cap_sends_unjudged_with_a_note(
     channel = Recorder()
     report = dispatch(store, Judge(judge_settings(chat, max_calls_per_hour=1)), channel)
     assert (report.sent, report.judge.calls, report.judge.capped) == (2, 1, 1)
-    assert shift_row(store, 2)["judge_reason"] == "hourly cap of 1 calls reached"
+    assert shift_row(store, 2)["judge_reason"] == "hourly cap reached (max_calls_per_hour = 1)"
     assert len(asked(chat)) == 1
 
 
@@ -326,7 +326,7 @@ def test_failures_show_in_status(store: Store, server: FeedServer) -> None:
     new_shift(store)
     dispatch(store, Judge(judge_settings(server, on_error="hold")), Recorder())
     text = status_text(read_status(store, T0 + timedelta(minutes=5)))
-    assert "judge: 1 calls in the last hour, 1 failed" in text
+    assert "judge: 1 call in the last hour, 1 failed" in text
     assert "1 held for it" in text
     assert "last failure 5m ago: the server answered 500: model overloaded" in text
 

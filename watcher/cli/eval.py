@@ -198,7 +198,7 @@ def _judge_figures(judged: list[tuple[bool | None, bool, bool]], failures: int, 
         [
             shift_summary(alone, f"judge {model} alone"),
             shift_summary(both, "built-in shift confirmed by the judge (what is alerted)"),
-            f"{len(judged)} pairs answered, {failures} without an answer (left out of these two lines)",
+            f"{len(judged)} pairs answered, {failures} without an answer (not in these two lines)",
         ]
     )
 

@@ -219,7 +219,7 @@ def _judge_lines(judge: dict[str, Any], now: datetime) -> list[str]:
     cap = judge["max_calls_per_hour"]
     outcomes = judge["outcomes"]
     lines = [
-        f"judge: {judge['calls_last_hour']} calls in the last hour"
+        f"judge: {_count(judge['calls_last_hour'], 'call')} in the last hour"
         + (f" (cap {cap})" if cap else "")
         + f", {judge['failures_last_hour']} failed; {judge['calls_last_day']} in the last day, "
         f"{judge['failures_last_day']} failed",

@@ -111,32 +111,46 @@ class Judge:
             if question
             else _Ruling(error="its topic is no longer configured")
         )
-        records = store.judgements
-        if ruling.answer is not None:
-            answer = ruling.answer
-            outcome = "confirmed" if answer.shifted else "disputed"
-            records.rule(shift_id, outcome, answer, "", now)
-            log.info("judge %s shift %s: %s", outcome, shift_id, answer.reason)
-            if answer.shifted:
-                report.confirmed += 1
-                return True
-            report.disputed += 1
-            if self.settings.on_dispute == "alert":
-                return True
-            store.deliveries.withhold(shift_id, f"withheld: the judge disputes it: {answer.reason}")
-            report.withheld += 1
-            return False
+        # The ruling and what it does to the deliveries land together: a crash in between must
+        # not leave a disputed shift with deliveries still due.
+        with store.transaction():
+            if ruling.answer is not None:
+                return self._answered(store, shift_id, ruling.answer, now, report)
+            return self._unanswered(store, shift_id, ruling, now, report)
+
+    def _answered(
+        self, store: Store, shift_id: int, answer: CachedAnswer, now: datetime, report: JudgeReport
+    ) -> bool:
+        outcome = "confirmed" if answer.shifted else "disputed"
+        store.judgements.rule(shift_id, outcome, answer, "", now)
+        log.info("judge %s shift %s: %s", outcome, shift_id, answer.reason)
+        if answer.shifted:
+            report.confirmed += 1
+            return True
+        report.disputed += 1
+        if self.settings.on_dispute == "alert":
+            return True
+        store.deliveries.withhold(shift_id, f"withheld: the judge disputes it: {answer.reason}")
+        report.withheld += 1
+        return False
+
+    def _unanswered(
+        self, store: Store, shift_id: int, ruling: _Ruling, now: datetime, report: JudgeReport
+    ) -> bool:
         report.failed += 1
         report.capped += ruling.capped
-        failures = records.failed(shift_id, ruling.error)
+        failures = store.judgements.failed(shift_id, ruling.error)
         if self.settings.on_error == "alert":
-            records.rule(shift_id, "failed", None, ruling.error, now)
+            store.judgements.rule(shift_id, "failed", None, ruling.error, now)
             log.warning("judge failed on shift %s, alerting without it: %s", shift_id, ruling.error)
             return True
+        # Ask again after a backoff, never before the server or the cap allows it; the cap's own
+        # time is exact, there is no point in waiting longer.
         backoff = now + timedelta(seconds=min(RETRY_MAX, RETRY_INITIAL * 2 ** (failures - 1)))
-        until = ruling.retry_at if ruling.capped and ruling.retry_at else backoff
-        if ruling.retry_at and not ruling.capped:
-            until = max(until, ruling.retry_at)
+        if ruling.capped and ruling.retry_at:
+            until = ruling.retry_at
+        else:
+            until = max(backoff, ruling.retry_at or backoff)
         store.deliveries.hold(shift_id, until, f"held for the judge: {ruling.error}")
         report.held += 1
         log.warning(
@@ -162,7 +176,8 @@ class Judge:
         frees = records.cap_frees_at(now, self.settings.max_calls_per_hour)
         if frees is not None:
             cap = self.settings.max_calls_per_hour
-            return _Ruling(error=f"hourly cap of {cap} calls reached", retry_at=frees, capped=True)
+            error = f"hourly cap reached (max_calls_per_hour = {cap})"
+            return _Ruling(error=error, retry_at=frees, capped=True)
         report.calls += 1
         started = time.monotonic()
         try:
