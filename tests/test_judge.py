@@ -20,6 +20,7 @@ from watcher.alert.render import render_dict, render_text
 from watcher.alert.slack import mrkdwn_escape, slack_payload
 from watcher.cli import cli
 from watcher.config import AlertSettings, ConfigError, JudgeSettings, config_from_dict, load_config
+from watcher.daemon.scheduler import Daemon
 from watcher.daemon.status import read_status
 from watcher.daemon.status import render_text as status_text
 from watcher.judge import Judge, JudgeClient, JudgeError, Question
@@ -432,3 +433,19 @@ def test_the_example_configs_judge_block_loads_once_uncommented(tmp_path: Path) 
     assert set(JudgeSettings.model_fields) == {
         line.removeprefix("# ").split("=")[0].strip() for line in block[1:]
     }  # every key is documented there
+
+
+def test_the_daemons_dispatcher_asks_the_configured_judge(tmp_path: Path, chat: FeedServer) -> None:
+    alerts = tmp_path / "alerts.jsonl"
+    raw = {
+        "stance": {"judge": {"base_url": chat.url("/v1"), "model": MODEL, "timeout": 2}},
+        "alerts": {"channels": [{"type": "jsonl", "name": "rec", "path": str(alerts)}]},
+        "topics": [{"id": "air", "claim": TOPIC.claim, "actors": [{"id": "US"}]}],
+    }
+    with Store(tmp_path / "watcher.db") as store:
+        new_shift(store)
+        daemon = Daemon(tmp_path / "watcher.toml", config_from_dict(raw, "test"), store)
+        report = daemon._dispatch(daemon.config, daemon.pipeline)
+    assert (report.sent, report.judge.confirmed) == (1, 1)
+    [line] = alerts.read_text(encoding="utf-8").splitlines()
+    assert json.loads(line)["judge"]["model"] == MODEL
