@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from watcher.store.sql import write_transaction
 from watcher.timeutil import to_iso, utc_now
 
 # withheld: the judge disputed the shift; `watcher alerts retry ID` sends it all the same
@@ -92,10 +93,7 @@ class DeliveryRecords:
         when = to_iso(now)
         marks = _placeholders(ids)
         try:
-            with self.db.atomic():
-                # The UPDATE is the transaction's first statement, so it takes the write lock at
-                # once and waits (busy_timeout) for another writer instead of failing later on a
-                # stale snapshot.
+            with write_transaction(self.db):
                 taken = self.db.execute(
                     f"UPDATE deliveries SET claimed_by = ?, claimed_until = ?, batch = ? "
                     f"WHERE id IN ({marks}) AND status = 'pending' AND claimed_by IS NULL "
@@ -161,7 +159,7 @@ class DeliveryRecords:
         values = {**params, "now": to_iso(now), "worker": claim.worker}
         marks = ", ".join(f":id{i}" for i in range(len(claim.ids)))
         values |= {f"id{i}": delivery_id for i, delivery_id in enumerate(claim.ids)}
-        with self.db.atomic():
+        with write_transaction(self.db):
             # The attempt row first: its outcome reads the delivery's attempts before the update.
             self.db.execute(
                 f"UPDATE delivery_attempts SET finished_at = :now, error = :error, outcome = "
@@ -209,7 +207,7 @@ class DeliveryRecords:
                 "reason": reason,
                 "max": max_attempts,
             }
-            with self.db.atomic():
+            with write_transaction(self.db):
                 freed = self.db.execute(
                     "UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL, "
                     "attempts = attempts + 1, last_error = :reason, next_attempt_at = :now, "
@@ -230,7 +228,7 @@ class DeliveryRecords:
 
     def hold(self, shift_id: int, until: datetime, reason: str) -> int:
         """Keep a shift's unclaimed pending deliveries queued until ``until`` (no attempt spent)."""
-        with self.db.atomic():
+        with write_transaction(self.db):
             return self.db.execute(
                 "UPDATE deliveries SET next_attempt_at = ?, last_error = ? "
                 "WHERE shift_id = ? AND status = 'pending' AND claimed_by IS NULL",
@@ -239,7 +237,7 @@ class DeliveryRecords:
 
     def withhold(self, shift_id: int, reason: str) -> int:
         """Set a shift's unclaimed pending deliveries aside as ``withheld``; returns how many."""
-        with self.db.atomic():
+        with write_transaction(self.db):
             return self.db.execute(
                 "UPDATE deliveries SET status = 'withheld', last_error = ? "
                 "WHERE shift_id = ? AND status = 'pending' AND claimed_by IS NULL",
@@ -257,7 +255,7 @@ class DeliveryRecords:
             if all_dead
             else f"status IN ('dead', 'withheld') AND id IN ({_placeholders(ids)})"
         )
-        with self.db.atomic():
+        with write_transaction(self.db):
             return self.db.execute(
                 "UPDATE deliveries SET status = 'pending', attempts = 0, dead_at = NULL, "
                 f"batch = NULL, next_attempt_at = ? WHERE {where}",

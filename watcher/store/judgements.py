@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from watcher.store.sql import insert
+from watcher.store.sql import insert, write_transaction
 from watcher.timeutil import from_iso, to_iso
 
 HOUR = timedelta(hours=1)
@@ -42,7 +42,7 @@ class JudgeRecords:
 
     def remember(self, key: str, answer: CachedAnswer, now: datetime) -> None:
         """Store an answer under ``key`` (the first one stays if two dispatchers raced)."""
-        with self.db.atomic():
+        with write_transaction(self.db):
             self.db.execute(
                 "INSERT OR IGNORE INTO judge_answers "
                 "(key, model, before_stance, after_stance, shifted, reason, answered_at) "
@@ -68,7 +68,7 @@ class JudgeRecords:
         retry_at: datetime | None = None,
     ) -> None:
         """Record one request sent to the model and how it ended."""
-        with self.db.atomic():
+        with write_transaction(self.db):
             insert(
                 self.db,
                 "judge_calls",
@@ -124,7 +124,7 @@ class JudgeRecords:
         self, shift_id: int, outcome: str, answer: CachedAnswer | None, note: str, now: datetime
     ) -> None:
         """Record the judge's ruling on a shift: its answer, or (``failed``) why there is none."""
-        with self.db.atomic():
+        with write_transaction(self.db):
             self.db.execute(
                 "UPDATE shifts SET judge_outcome = ?, judge_model = ?, judge_before = ?, "
                 "judge_after = ?, judge_reason = ?, judged_at = ? WHERE id = ?",
@@ -141,7 +141,7 @@ class JudgeRecords:
 
     def failed(self, shift_id: int, error: str) -> int:
         """Count a failure to judge a shift; returns its failures so far."""
-        with self.db.atomic():
+        with write_transaction(self.db):
             self.db.execute(
                 "UPDATE shifts SET judge_failures = judge_failures + 1, judge_error = ? "
                 "WHERE id = ?",
