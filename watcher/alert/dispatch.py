@@ -152,7 +152,7 @@ def dispatch_due(
     policies = {channel.name: channel for channel in settings.channels}
     due = store.deliveries.due(clock())
     if judge is not None:  # the one place where a language model may hold a shift back
-        due = judge.screen(store, due, topics, clock(), report.judge)
+        due = judge.screen(store, due, topics, clock, report.judge)
     for name, rows in groupby(sorted(due, key=lambda r: r["channel"]), key=lambda r: r["channel"]):
         channel = channels.get(name)
         max_batch = channel.max_batch if channel else 1

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -86,13 +86,16 @@ class Judge:
         store: Store,
         due: Sequence[dict[str, Any]],
         topics: dict[str, Topic],
-        now: datetime,
+        clock: Callable[[], datetime],
         report: JudgeReport,
     ) -> list[dict[str, Any]]:
-        """Judge the shifts of the ``due`` deliveries not judged yet; return the rows to send."""
+        """Judge the shifts of the ``due`` deliveries not judged yet; return the rows to send.
+
+        ``clock`` is read for each shift: with a slow model, a pass takes a while.
+        """
         kept_back: set[int] = set()
         for shift_id in store.judgements.unjudged(sorted({row["shift_id"] for row in due})):
-            if not self._judge_shift(store, shift_id, topics, now, report):
+            if not self._judge_shift(store, shift_id, topics, clock(), report):
                 kept_back.add(shift_id)
         return [row for row in due if row["shift_id"] not in kept_back]
 
