@@ -21,7 +21,7 @@ from watcher.alert.slack import mrkdwn_escape, slack_payload
 from watcher.cli import cli
 from watcher.config import AlertSettings, ConfigError, JudgeSettings, config_from_dict, load_config
 from watcher.daemon.scheduler import Daemon
-from watcher.daemon.status import read_status
+from watcher.daemon.status import read_status, render_json
 from watcher.daemon.status import render_text as status_text
 from watcher.judge import Judge, JudgeClient, JudgeError, Question
 from watcher.judge.question import SYSTEM_PROMPT
@@ -298,6 +298,8 @@ def test_the_hourly_cap_holds_and_is_shown_in_status_and_metrics(
     assert "judge: 2 calls in the last hour (cap 2), 0 failed" in text
     assert "2 confirmed, 0 disputed, 0 alerted without an answer, 1 held for it" in text
     assert "HOURLY CAP REACHED" in text
+    as_json = render_json(status)["judge"]
+    assert (as_json["calls_last_hour"], as_json["max_calls_per_hour"], as_json["held"]) == (2, 2, 1)
     metrics = PrometheusMetrics()
     metrics.dispatch(report, 0.1)
     sample = metrics.registry.get_sample_value
