@@ -28,6 +28,15 @@ if TYPE_CHECKING:
     from watcher.pipeline import PollReport
 
 
+# The judge's plain counters: (metric name, JudgeReport field, help text).
+_JUDGE_COUNTERS = (
+    ("calls", "calls", "Requests sent to the judge model"),
+    ("cache_hits", "cached", "Judge answers reused from the cache"),
+    ("capped", "capped", "Shifts not judged: the hourly cap"),
+    ("held", "held", "Shifts kept queued for the judge"),
+)
+
+
 class Metrics(Protocol):
     """What the daemon reports; :class:`NoMetrics` when metrics are off."""
 
@@ -83,18 +92,10 @@ class PrometheusMetrics:
         self._judge_rulings = Counter(
             "watcher_judge_rulings", "Shifts judged by outcome", ["outcome"], registry=registry
         )
-        self._judge_calls = Counter(
-            "watcher_judge_calls", "Requests sent to the judge model", registry=registry
-        )
-        self._judge_cache_hits = Counter(
-            "watcher_judge_cache_hits", "Judge answers reused from the cache", registry=registry
-        )
-        self._judge_capped = Counter(
-            "watcher_judge_capped", "Shifts not judged: the hourly cap", registry=registry
-        )
-        self._judge_held = Counter(
-            "watcher_judge_held", "Shifts kept queued for the judge", registry=registry
-        )
+        self._judge_counts = {
+            field: Counter(f"watcher_judge_{name}", text, registry=registry)
+            for name, field, text in _JUDGE_COUNTERS
+        }
         self._fetch_seconds = Histogram(
             "watcher_fetch_seconds", "Time to fetch one feed", registry=registry
         )
@@ -147,10 +148,8 @@ class PrometheusMetrics:
             ("failed", judge.failed),
         ):
             self._judge_rulings.labels(outcome).inc(count)
-        self._judge_calls.inc(judge.calls)
-        self._judge_cache_hits.inc(judge.cached)
-        self._judge_capped.inc(judge.capped)
-        self._judge_held.inc(judge.held)
+        for field, counter in self._judge_counts.items():
+            counter.inc(getattr(judge, field))
         self._dispatch_seconds.observe(seconds)
 
     def beat(self, feeds: int) -> None:
