@@ -204,7 +204,7 @@ async def _fetch_http(
             if status in _RETRY_AFTER_STATUSES:
                 retry_after = parse_retry_after(response.headers.get("retry-after"))
             return _result(state, error=f"HTTP {status}", retry_after=retry_after, **common)
-        body = await _read_capped(response, settings.max_bytes)
+        body = await read_capped(response, settings.max_bytes)
         if body is None:
             return _result(state, error=_too_large(settings.max_bytes), **common)
         return _content_result(
@@ -231,8 +231,11 @@ def _moved_permanently(history: list[httpx.Response]) -> bool:
     return bool(history) and all(hop.status_code in _PERMANENT_REDIRECTS for hop in history)
 
 
-async def _read_capped(response: httpx.Response, limit: int) -> bytes | None:
-    """The decoded body, or None as soon as it is known to exceed ``limit`` bytes."""
+async def read_capped(response: httpx.Response, limit: int) -> bytes | None:
+    """The decoded body, or None as soon as it is known to exceed ``limit`` bytes.
+
+    The limit bounds the decompressed size: a gzipped body is counted as it is inflated.
+    """
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         return None  # refuse before reading; the decoded size is checked while streaming too

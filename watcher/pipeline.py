@@ -13,17 +13,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
+import httpx
+
 from watcher.alert.channels import build_channels
 from watcher.alert.dispatch import DispatchReport, dispatch_due
 from watcher.alert.outbox import corroborate, queue_shift
+from watcher.article import ArticleReader, wants_article
 from watcher.config import Config, FeedSettings
 from watcher.dedup import story_keys
 from watcher.diff import decide_shift
-from watcher.fetch import describe_error, fetch_all, redact_url
+from watcher.fetch import describe_error, fetch_all, make_client, redact_url
 from watcher.match import TopicMatcher
 from watcher.models import Decision, FetchResult, Position, ShiftDecision, Story
 from watcher.parse import parse_feed
 from watcher.stance import actor_positions, forget_texts
+from watcher.stance.attribution import name_pattern
 from watcher.store import Store
 
 log = logging.getLogger(__name__)
@@ -72,22 +76,74 @@ class Pipeline:
         self.topics = {topic.id: topic for topic in config.topic_list()}
         self.matcher = TopicMatcher(self.topics.values())
         self.channels = build_channels(config.alerts.channels)
+        self.articles = ArticleReader(config.articles, config.fetch)
+        self._article_modes = {feed.url: feed.articles for feed in config.feeds}
+        names = tuple(n for t in self.topics.values() for actor in t.actors for n in actor.names)
+        self._actor_names = name_pattern(names) if names else None
 
     async def poll(self, feeds: Sequence[FeedSettings] | None = None) -> PollReport:
         """Fetch the given feeds (default: every enabled one) and process what is new."""
         feeds = [f for f in (self.config.feeds if feeds is None else feeds) if f.enabled]
         self.store.feeds.sync(self.config.feeds)
         states = [self.store.feeds.state(feed.url) for feed in feeds]
-        report = self.ingest(await fetch_all(states, self.config.fetch))
+        async with make_client(self.config.fetch) as client:
+            results = await fetch_all(states, self.config.fetch, client)
+            report = await self.ingest_with_articles(results, client)
         log.info("poll: %s", report.summary())
         return report
 
     def ingest(self, results: Sequence[FetchResult]) -> PollReport:
-        """Record fetch outcomes and process the new stories (the daemon fetches on its own)."""
+        """Record fetch outcomes and process the new stories as the feeds carry them."""
         report = PollReport(feeds=len(results))
+        self._record_all(results, self._read_all(results, report), report)
+        return report
+
+    async def ingest_with_articles(
+        self, results: Sequence[FetchResult], client: httpx.AsyncClient
+    ) -> PollReport:
+        """As ``ingest``, reading the article behind each entry that wants it first."""
+        report = PollReport(feeds=len(results))
+        stories = await self.read_articles(client, self._read_all(results, report))
+        self._record_all(results, stories, report)
+        return report
+
+    async def read_articles(
+        self, client: httpx.AsyncClient, stories: Sequence[Story]
+    ) -> list[Story]:
+        """``stories`` with the articles read that their feeds' ``articles`` mode asks for.
+
+        A story already stored with the same content is not read again: an article is read at
+        most once per story revision.
+        """
+        wanted = [index for index, story in enumerate(stories) if self._wants_article(story)]
+        read = await self.articles.read_all(client, [stories[index] for index in wanted])
+        enriched = list(stories)
+        for index, story in zip(wanted, read, strict=True):
+            enriched[index] = story
+        return enriched
+
+    def _wants_article(self, story: Story) -> bool:
+        mode = self._article_modes.get(story.feed_url, "auto")
+        if not wants_article(story, mode, self.config.articles, self._relevant):
+            return False
+        known = self.store.stories.find(story_keys(story))
+        return known is None or not known.repeats(story)
+
+    def _relevant(self, story: Story) -> bool:
+        """True when the entry's title or summary matches a topic's terms or names an actor."""
+        if self._actor_names and self._actor_names.search(story.full_text):
+            return True
+        return bool(self.matcher.match(story))
+
+    def _read_all(self, results: Sequence[FetchResult], report: PollReport) -> list[Story]:
         stories: list[Story] = []
         for result in results:
             stories += self.read(result, report)
+        return stories
+
+    def _record_all(
+        self, results: Sequence[FetchResult], stories: list[Story], report: PollReport
+    ) -> None:
         # Chronological order, so each actor's positions are compared in the order they were said.
         stories.sort(key=lambda s: s.published or _UNDATED)
         unfinished: set[str] = set()  # feeds with a story that failed
@@ -100,7 +156,6 @@ class Pipeline:
             if result.ok and not result.unchanged and result.url not in unfinished:
                 self.store.feeds.record_fetch(result)
         forget_texts()  # a daemon running for months keeps no story in memory between polls
-        return report
 
     def _process_batch(self, batch: Sequence[Story], report: PollReport) -> set[str]:
         """Record a batch of stories in one transaction; story by story if one of them fails.
@@ -164,14 +219,18 @@ class Pipeline:
             self.store.stories.add(story, keys)
             self.store.feeds.count_items(story.feed_url, 1)
         else:
-            story_id, content_hash = known
-            if self.store.stories.add_source(story_id, story, keys):
+            if self.store.stories.add_source(known.id, story, keys):
                 self.store.feeds.count_items(story.feed_url, 1)
-            if content_hash == story.content_hash:
+            if known.repeats(story):
                 return False, None
             # Same entry or link with new content: a revised story, analysed again.
-            self.store.stories.revise(story_id, story)
-            story = replace(story, id=story_id)
+            self.store.stories.revise(known.id, story)
+            story = replace(story, id=known.id)
+        if story.article_error:
+            failure = f"{redact_url(story.link or '')}: {story.article_error}"
+            self.store.feeds.count_article(story.feed_url, failure)
+        elif story.article:
+            self.store.feeds.count_article(story.feed_url, None)
         matches = self.matcher.match(story)
         self.store.stories.record_topics(story.id, matches)
         recorded = [

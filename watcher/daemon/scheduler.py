@@ -402,7 +402,8 @@ class Daemon:
         state = self.store.feeds.state(url)
         started = time.monotonic()
         result = await self.limits.fetch(self.client, state)
-        report = self.pipeline.ingest([result])  # synchronous: no other job interleaves
+        # Articles are read on the loop with the same client; the store writes stay synchronous.
+        report = await self.pipeline.ingest_with_articles([result], self.client)
         row = self.store.feeds.get(url) or {}
         outcome = PollOutcome.of(result, row.get("consecutive_failures", 0), row.get("ttl_minutes"))
         plan = after_poll(

@@ -54,7 +54,11 @@ def run_demo(seeds: Path, workdir: Path, out: TextIO) -> DemoResult:
             channel["path"] = str(alerts_file)
     reports = []
     with SnapshotServer(snapshots) as server, Store(database) as store:
-        raw["feeds"] = [{"url": server.url(name), "name": name} for name in server.feed_names()]
+        declared = {feed["url"]: feed for feed in raw.get("feeds", [])}  # by file name
+        raw["feeds"] = [
+            declared.get(name, {}) | {"url": server.url(name), "name": name}
+            for name in server.feed_names()
+        ]
         config = config_from_dict(raw, source=str(seeds / "demo.toml"))
         pipeline = Pipeline(config, store)
         starting = load_positions(seeds / "positions.toml", pipeline.topics)
@@ -69,7 +73,7 @@ def run_demo(seeds: Path, workdir: Path, out: TextIO) -> DemoResult:
                 evidence = position.verdict.evidence[0] if position.verdict.evidence else ""
                 out.write(
                     f"   {position.actor_id:<7} {position.stance:<9} {decision.decision:<9} "
-                    f"{evidence[:90]}\n"
+                    f"{position.evidence_from:<8} {evidence[:80]}\n"
                 )
             out.flush()
             pipeline.dispatch()

@@ -1,4 +1,7 @@
-"""A local HTTP server that replays feed snapshots, with ETags so unchanged feeds answer 304."""
+"""A local HTTP server that replays feed snapshots, with ETags so unchanged feeds answer 304.
+
+It also serves the snapshots' article pages (``*.html``), which summary-only feeds link to.
+"""
 
 from __future__ import annotations
 
@@ -58,7 +61,7 @@ class SnapshotServer:
                     self.end_headers()
                     return
                 self.send_response(HTTPStatus.OK)
-                self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
+                self.send_header("Content-Type", _content_type(self.path))
                 self.send_header("Content-Length", str(len(body)))
                 self.send_header("ETag", etag)
                 self.end_headers()
@@ -76,3 +79,9 @@ class SnapshotServer:
     def __exit__(self, *exc_info: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def _content_type(path: str) -> str:
+    if path.split("?")[0].endswith(".html"):
+        return "text/html; charset=utf-8"
+    return "application/rss+xml; charset=utf-8"

@@ -3,12 +3,30 @@
 from __future__ import annotations
 
 import json
+from typing import NamedTuple
 
 from sqlite_utils import Database
 
+from watcher.dedup import CONTENT_KEY
 from watcher.models import Story, TopicMatch
 from watcher.store.sql import insert
 from watcher.timeutil import to_iso, utc_now
+
+
+class KnownStory(NamedTuple):
+    """A stored story found under one of an entry's keys."""
+
+    id: str
+    content_hash: str
+    key: str  # the key it was found under
+
+    def repeats(self, story: Story) -> bool:
+        """True when ``story`` brings nothing new: the same content, nothing to analyse again.
+
+        Found under a content key, the content is the same by construction, even when the stored
+        story's own hash is of a summary whose article carries that content.
+        """
+        return self.content_hash == story.content_hash or self.key.startswith(CONTENT_KEY)
 
 
 class StoryRecords:
@@ -17,8 +35,8 @@ class StoryRecords:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def find(self, keys: list[str]) -> tuple[str, str] | None:
-        """The (story id, content hash) of a known story under any of ``keys``, trusted first."""
+    def find(self, keys: list[str]) -> KnownStory | None:
+        """The known story under any of ``keys``, trusted first."""
         for key in keys:
             row = self.db.execute(
                 "SELECT s.id, s.content_hash FROM story_keys k JOIN stories s ON s.id = k.story_id "
@@ -26,7 +44,7 @@ class StoryRecords:
                 [key],
             ).fetchone()
             if row:
-                return row[0], row[1]
+                return KnownStory(row[0], row[1], key)
         return None
 
     def add(self, story: Story, keys: list[str]) -> None:
@@ -38,6 +56,9 @@ class StoryRecords:
                 "id": story.id,
                 "title": story.title,
                 "text": story.text,
+                "article": story.article,
+                "article_error": story.article_error,
+                "author": story.author,
                 "link": story.link,
                 "published": to_iso(story.published),
                 "content_hash": story.content_hash,
@@ -49,8 +70,17 @@ class StoryRecords:
     def revise(self, story_id: str, story: Story) -> None:
         """Replace a known story's text with a revised version (same guid or link, new content)."""
         self.db.execute(
-            "UPDATE stories SET title = ?, text = ?, content_hash = ? WHERE id = ?",
-            [story.title, story.text, story.content_hash, story_id],
+            "UPDATE stories SET title = ?, text = ?, content_hash = ?, article = ?, "
+            "article_error = ?, author = COALESCE(?, author) WHERE id = ?",
+            [
+                story.title,
+                story.text,
+                story.content_hash,
+                story.article,
+                story.article_error,
+                story.author,
+                story_id,
+            ],
         )
 
     def add_source(self, story_id: str, entry: Story, keys: list[str]) -> bool:
