@@ -18,7 +18,7 @@ import httpx
 from watcher.alert.channels import build_channels
 from watcher.alert.dispatch import DispatchReport, dispatch_due
 from watcher.alert.outbox import corroborate, queue_shift
-from watcher.article import ArticleReader, wants_article
+from watcher.article import ArticleReader, Relevance, wants_article
 from watcher.config import Config, FeedSettings
 from watcher.dedup import story_keys
 from watcher.diff import decide_shift
@@ -27,7 +27,6 @@ from watcher.match import TopicMatcher
 from watcher.models import Decision, FetchResult, Position, ShiftDecision, Story
 from watcher.parse import parse_feed
 from watcher.stance import actor_positions, forget_texts
-from watcher.stance.attribution import name_pattern
 from watcher.store import Store
 
 log = logging.getLogger(__name__)
@@ -78,17 +77,25 @@ class Pipeline:
         self.channels = build_channels(config.alerts.channels)
         self.articles = ArticleReader(config.articles, config.fetch)
         self._article_modes = {feed.url: feed.articles for feed in config.feeds}
-        names = tuple(n for t in self.topics.values() for actor in t.actors for n in actor.names)
-        self._actor_names = name_pattern(names) if names else None
+        self._relevant = Relevance(self.topics.values(), self.matcher)
 
-    async def poll(self, feeds: Sequence[FeedSettings] | None = None) -> PollReport:
-        """Fetch the given feeds (default: every enabled one) and process what is new."""
+    async def poll(
+        self,
+        feeds: Sequence[FeedSettings] | None = None,
+        client: httpx.AsyncClient | None = None,
+    ) -> PollReport:
+        """Fetch the given feeds (default: every enabled one) and process what is new.
+
+        Feeds and articles are fetched with ``client`` (default: one made for this poll).
+        """
         feeds = [f for f in (self.config.feeds if feeds is None else feeds) if f.enabled]
         self.store.feeds.sync(self.config.feeds)
         states = [self.store.feeds.state(feed.url) for feed in feeds]
-        async with make_client(self.config.fetch) as client:
-            results = await fetch_all(states, self.config.fetch, client)
-            report = await self.ingest_with_articles(results, client)
+        if client is None:
+            async with make_client(self.config.fetch) as own_client:
+                return await self.poll(feeds, own_client)
+        results = await fetch_all(states, self.config.fetch, client)
+        report = await self.ingest_with_articles(results, client)
         log.info("poll: %s", report.summary())
         return report
 
@@ -128,12 +135,6 @@ class Pipeline:
             return False
         known = self.store.stories.find(story_keys(story))
         return known is None or not known.repeats(story)
-
-    def _relevant(self, story: Story) -> bool:
-        """True when the entry's title or summary matches a topic's terms or names an actor."""
-        if self._actor_names and self._actor_names.search(story.full_text):
-            return True
-        return bool(self.matcher.match(story))
 
     def _read_all(self, results: Sequence[FetchResult], report: PollReport) -> list[Story]:
         stories: list[Story] = []

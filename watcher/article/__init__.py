@@ -5,7 +5,7 @@ The entry point is :class:`ArticleReader` (``await reader.read_all(client, stori
 the feed and ``article`` from the page, and the stages read the article when there is one.
 """
 
-from watcher.article.policy import wants_article
+from watcher.article.policy import Relevance, wants_article
 from watcher.article.reader import ArticleReader
 
-__all__ = ["ArticleReader", "wants_article"]
+__all__ = ["ArticleReader", "Relevance", "wants_article"]

@@ -10,6 +10,7 @@ from typing import TextIO
 
 from watcher.config import config_from_dict
 from watcher.demo.server import SnapshotServer
+from watcher.fetch import make_client
 from watcher.pipeline import Pipeline, PollReport
 from watcher.positions_file import import_positions, load_positions
 from watcher.store import Store
@@ -40,6 +41,12 @@ class DemoResult:
         return [shift for report in self.reports for shift in report.shift_ids]
 
 
+async def _poll(pipeline: Pipeline, server: SnapshotServer) -> PollReport:
+    """One poll, every request (feeds and article pages) answered by the snapshot server."""
+    async with make_client(pipeline.config.fetch, server.transport()) as client:
+        return await pipeline.poll(client=client)
+
+
 def run_demo(seeds: Path, workdir: Path, out: TextIO) -> DemoResult:
     """Poll every snapshot in order into a fresh database under ``workdir``; narrate to ``out``."""
     workdir.mkdir(parents=True, exist_ok=True)
@@ -66,7 +73,7 @@ def run_demo(seeds: Path, workdir: Path, out: TextIO) -> DemoResult:
         out.write(f"watcher demo: {len(starting)} starting positions, {len(snapshots)} snapshots\n")
         for index, snapshot in enumerate(snapshots):
             server.show(index)
-            report = asyncio.run(pipeline.poll())
+            report = asyncio.run(_poll(pipeline, server))
             reports.append(report)
             out.write(f"\n== {snapshot.name}: {report.summary()}\n")
             for position, decision in report.recorded:
