@@ -200,7 +200,7 @@ def test_robots_txt_disallow_is_honoured(server: FeedServer, store: Store) -> No
         (
             html(article_page() + " " * 400_000, gzip=True),
             {"max_bytes": 100_000},
-            "page exceeds 100000 bytes",
+            "body exceeds 100000 bytes",
         ),
         (html(article_page("Subscribe to read the rest of this story.")), {}, "too short"),
         (html("<html><body><script>render()</script></body></html>"), {}, "no article text"),

@@ -9,6 +9,7 @@ batches, and a feed's validators only after its stories (see ``ingest``).
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -20,7 +21,7 @@ from watcher.alert.dispatch import DispatchReport, dispatch_due
 from watcher.alert.outbox import corroborate, queue_shift
 from watcher.article import ArticleReader, Relevance, wants_article
 from watcher.config import Config, FeedSettings
-from watcher.dedup import story_keys
+from watcher.dedup import another_entry, story_keys
 from watcher.diff import decide_shift
 from watcher.fetch import describe_error, fetch_all, make_client, redact_url
 from watcher.match import TopicMatcher
@@ -28,6 +29,7 @@ from watcher.models import Decision, FetchResult, Position, ShiftDecision, Story
 from watcher.parse import parse_feed
 from watcher.stance import actor_positions, forget_texts
 from watcher.store import Store
+from watcher.store.stories import KnownStory
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +49,7 @@ class PollReport:
     unchanged: int = 0
     failed: int = 0
     feed_errors: int = 0
-    story_errors: int = 0
+    story_errors: int = 0  # stories (or whole feeds) the store could not record: retried
     new_stories: int = 0
     duplicates: int = 0
     positions: int = 0
@@ -63,6 +65,7 @@ class PollReport:
             f"{self.feed_errors} malformed); {self.new_stories} new stories, "
             f"{self.duplicates} duplicates; {self.positions} positions ({decisions}); "
             f"{len(self.shift_ids)} shifts"
+            + (f"; {self.story_errors} not recorded (retried)" if self.story_errors else "")
         )
 
 
@@ -102,7 +105,7 @@ class Pipeline:
     def ingest(self, results: Sequence[FetchResult]) -> PollReport:
         """Record fetch outcomes and process the new stories as the feeds carry them."""
         report = PollReport(feeds=len(results))
-        self._record_all(results, self._read_all(results, report), report)
+        self._record_all(results, *self._read_all(results, report), report)
         return report
 
     async def ingest_with_articles(
@@ -110,8 +113,8 @@ class Pipeline:
     ) -> PollReport:
         """As ``ingest``, reading the article behind each entry that wants it first."""
         report = PollReport(feeds=len(results))
-        stories = await self.read_articles(client, self._read_all(results, report))
-        self._record_all(results, stories, report)
+        stories, unfinished = self._read_all(results, report)
+        self._record_all(results, await self.read_articles(client, stories), unfinished, report)
         return report
 
     async def read_articles(
@@ -133,21 +136,33 @@ class Pipeline:
         mode = self._article_modes.get(story.feed_url, "auto")
         if not wants_article(story, mode, self.config.articles, self._relevant):
             return False
-        known = self.store.stories.find(story_keys(story))
+        known = self._known(story, story_keys(story))
         return known is None or not known.repeats(story)
 
-    def _read_all(self, results: Sequence[FetchResult], report: PollReport) -> list[Story]:
+    def _read_all(
+        self, results: Sequence[FetchResult], report: PollReport
+    ) -> tuple[list[Story], set[str]]:
+        """The stories of every result, and the feeds whose outcome could not be recorded."""
         stories: list[Story] = []
+        unfinished: set[str] = set()  # feeds with a story (or an outcome) that failed
         for result in results:
-            stories += self.read(result, report)
-        return stories
+            try:
+                stories += self.read(result, report)
+            except sqlite3.Error as exc:  # locked past busy_timeout, disk full: retried
+                report.story_errors += 1
+                unfinished.add(result.url)
+                log.error("cannot record the poll of %s: %s", redact_url(result.url), exc)
+        return stories, unfinished
 
     def _record_all(
-        self, results: Sequence[FetchResult], stories: list[Story], report: PollReport
+        self,
+        results: Sequence[FetchResult],
+        stories: list[Story],
+        unfinished: set[str],
+        report: PollReport,
     ) -> None:
         # Chronological order, so each actor's positions are compared in the order they were said.
         stories.sort(key=lambda s: s.published or _UNDATED)
-        unfinished: set[str] = set()  # feeds with a story that failed
         for start in range(0, len(stories), BATCH):
             unfinished |= self._process_batch(stories[start : start + BATCH], report)
         # A changed feed's validators are stored only once all its stories are: killed before
@@ -155,7 +170,10 @@ class Pipeline:
         # skips what was recorded) instead of getting a 304 for stories never recorded.
         for result in results:
             if result.ok and not result.unchanged and result.url not in unfinished:
-                self.store.feeds.record_fetch(result)
+                try:
+                    self.store.feeds.record_fetch(result)
+                except sqlite3.Error as exc:  # the old validators stay: fetched again, no loss
+                    log.error("cannot record the fetch of %s: %s", redact_url(result.url), exc)
         forget_texts()  # a daemon running for months keeps no story in memory between polls
 
     def _process_batch(self, batch: Sequence[Story], report: PollReport) -> set[str]:
@@ -184,7 +202,10 @@ class Pipeline:
         except Exception as exc:  # its transaction rolled back; the other stories go on
             report.story_errors += 1
             log.exception("story %s from %s failed", story.id, redact_url(story.feed_url))
-            self.store.feeds.record_error(story.feed_url, "process", describe_error(exc))
+            try:
+                self.store.feeds.record_error(story.feed_url, "process", describe_error(exc))
+            except sqlite3.Error as again:  # the store refuses (locked, full): the log has it
+                log.error("cannot record that failure: %s", again)
             return False
         return True
 
@@ -215,7 +236,7 @@ class Pipeline:
     def _record_story(self, story: Story) -> tuple[bool, list[_Recorded] | None]:
         """(is the story new, its recorded positions or None when it was a plain duplicate)."""
         keys = story_keys(story)
-        known = self.store.stories.find(keys)
+        known = self._known(story, keys)
         if known is None:
             self.store.stories.add(story, keys)
             self.store.feeds.count_items(story.feed_url, 1)
@@ -240,6 +261,15 @@ class Pipeline:
             for position in actor_positions(self.topics[match.topic_id], story, match)
         ]
         return known is None, recorded
+
+    def _known(self, story: Story, keys: list[str]) -> KnownStory | None:
+        """The stored story ``story`` is (a repeat or a revision of), or None for a new one."""
+        known = self.store.stories.find(keys)
+        if known is not None and another_entry(
+            story, known.key, lambda: self.store.stories.guids_from(known.id, story.feed_url)
+        ):
+            return None  # e.g. a post of a live blog under the blog's link: a story of its own
+        return known
 
     def record_position(self, position: Position) -> _Recorded:
         """Compare a position with the actor's current one and store it (with its shift, if any)."""

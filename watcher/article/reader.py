@@ -23,7 +23,7 @@ from watcher.article.extract import Extracted, decode_page, extract_article
 from watcher.article.robots import RobotsRules
 from watcher.config import ArticleSettings, FetchSettings
 from watcher.dedup import content_hash
-from watcher.fetch import describe_error, read_capped, redact_url
+from watcher.fetch import BodyTooLarge, UnsupportedEncoding, describe_error, read_capped, redact_url
 from watcher.models import Story
 from watcher.text import normalise
 
@@ -98,9 +98,10 @@ class ArticleReader:
             media = response.headers.get("content-type", "").partition(";")[0].strip().lower()
             if media and media not in HTML_TYPES:
                 raise Unreadable(f"not an HTML page ({media[:60]})")
-            body = await read_capped(response, self.fetch.max_bytes)
-            if body is None:
-                raise Unreadable(f"page exceeds {self.fetch.max_bytes} bytes")
+            try:
+                body = await read_capped(response, self.fetch.max_bytes)
+            except (BodyTooLarge, UnsupportedEncoding) as exc:
+                raise Unreadable(str(exc)) from None
             return body, response.charset_encoding
 
 

@@ -57,8 +57,6 @@ class RobotsRules:
                     rules.allow_all = True  # no robots.txt: everything is allowed
                     return KEEP_SECONDS, rules
                 body = await read_capped(response, MAX_ROBOTS_BYTES)
-                if body is None:
-                    raise ValueError(f"robots.txt exceeds {MAX_ROBOTS_BYTES} bytes")
         except Exception as exc:  # unreachable: assume everything is disallowed, for a while
             log.info("robots.txt of %s unreachable: %s", redact_url(origin), describe_error(exc))
             rules.disallow_all = True

@@ -47,6 +47,15 @@ class StoryRecords:
                 return KnownStory(row[0], row[1], key)
         return None
 
+    def guids_from(self, story_id: str, feed_url: str) -> set[str]:
+        """The guids under which ``feed_url`` carried story ``story_id``."""
+        rows = self.db.execute(
+            "SELECT guid FROM story_sources WHERE story_id = ? AND feed_url = ? "
+            "AND guid IS NOT NULL",
+            [story_id, feed_url],
+        )
+        return {row[0] for row in rows}
+
     def add(self, story: Story, keys: list[str]) -> None:
         """Insert a new story with its first source and its keys."""
         insert(
