@@ -1,6 +1,6 @@
 """Article benchmark: reading the pages behind summary-only entries, and what it costs at scale.
 
-    python -m bench.articles [--size ARTICLES] [--json FILE]
+    python -m bench.articles [--size ARTICLES] [--topics 10,100,1000] [--json FILE]
 
 Three figures. **Extraction**: trafilatura alone on the synthetic article pages (about 100 KB of
 HTML each: navigation, cookie banner, related-stories box, footer, inline scripts and styles
@@ -41,7 +41,6 @@ from watcher.models import Story
 
 HOSTS = 50
 EXTRACTED_PAGES = 100
-TOPIC_COUNTS = (10, 100, 1_000)
 
 
 def extraction(pages: list[bytes]) -> dict[str, Any]:
@@ -93,14 +92,14 @@ def reading(size: int) -> dict[str, Any]:
     }
 
 
-def relevance(corpus: Any, entries: int) -> list[dict[str, Any]]:
+def relevance(corpus: Any, entries: int, topic_counts: list[int]) -> list[dict[str, Any]]:
     """The share of summary-only entries ``relevant_only`` reads, for each topic count."""
     stories = [
         Story(id=i.guid, feed_url="bench", title=i.title, text=i.summary, link=i.link)
         for i in items(corpus, entries)
     ]
     rows = []
-    for count in TOPIC_COUNTS:
+    for count in topic_counts:
         topics = [TopicSettings(**raw).to_topic() for raw in build_topics(corpus, count)]
         relevant = Relevance(topics, TopicMatcher(topics))
         read = sum(1 for story in stories if relevant(story))
@@ -111,16 +110,17 @@ def relevance(corpus: Any, entries: int) -> list[dict[str, Any]]:
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     """Run the benchmark, print its figures and return them."""
     parser = arguments(__doc__.splitlines()[0], 2_000, "articles read from the farm")
+    parser.add_argument("--topics", default="10,100,1000", help="topic counts for the share read")
     args = parser.parse_args(argv)
     corpus = load_corpus()
     print(f"articles: {corpus.source}\n  {describe_machine(machine())}")
-    sample = items(corpus, EXTRACTED_PAGES, duplicate_share=0.0)
+    sample = items(corpus, min(EXTRACTED_PAGES, args.size), duplicate_share=0.0)
     pages = [article_page(item, sample[:10]) for item in sample]
     extracted = extraction(pages)
     print_table("extraction (trafilatura, one thread)", [extracted])
     read = reading(args.size)
     print_table(f"reading from {HOSTS} loopback hosts (8 at once, 2 per host)", [read])
-    shares = relevance(corpus, min(args.size, 2_000))
+    shares = relevance(corpus, args.size, [int(n) for n in args.topics.split(",")])
     print_table("share of summary-only entries read with relevant_only", shares)
     figures = {
         "machine": machine(),

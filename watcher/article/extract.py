@@ -14,8 +14,6 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import trafilatura
-
 # Where a page may declare its charset: <meta charset="..."> or the http-equiv form.
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.I)
 _SNIFF_BYTES = 4096  # the HTML spec looks for the declaration in the first 1024 bytes; be lenient
@@ -54,6 +52,8 @@ def _known_encoding(name: str) -> bool:
 
 def extract_article(page: str, url: str) -> Extracted | None:
     """The article in ``page``; None when trafilatura finds no main text in it."""
+    import trafilatura  # on first use: it takes a third of a second, which no other command pays
+
     document = trafilatura.bare_extraction(
         page,
         url=url,
@@ -61,6 +61,9 @@ def extract_article(page: str, url: str) -> Extracted | None:
         include_comments=False,
         include_tables=False,
         favor_precision=True,  # a related-stories box read as text would be false evidence
+        # The page's declared dates (meta tags, <time>) only: searching the whole text for
+        # dates cost three times the extraction itself (docs/benchmarks.md).
+        date_extraction_params={"extensive_search": False, "original_date": True},
     )
     if document is None or not document.text:
         return None
