@@ -53,6 +53,12 @@ class Relevance:
 
     def __call__(self, story: Story) -> bool:
         """True when ``story`` (its feed text: no article yet) names a tracked topic or actor."""
-        if self._actor_names and self._actor_names.search(story.full_text):
-            return True
+        return self.names_actor(story) or self.matches_terms(story)
+
+    def names_actor(self, story: Story) -> bool:
+        """True when the title or summary names one of the topics' actors."""
+        return bool(self._actor_names and self._actor_names.search(story.full_text))
+
+    def matches_terms(self, story: Story) -> bool:
+        """True when the title or summary matches a topic's terms, as the match stage finds them."""
         return bool(self._matcher.match(story))
