@@ -16,9 +16,12 @@ from conftest import AIR_COVER_TOPIC
 from feedserver import FeedServer
 from rss import Item, rss
 
+from watcher.article import ArticleReader
 from watcher.config import ConfigError, config_from_dict
 from watcher.daemon.status import read_status, render_text
+from watcher.fetch import make_client
 from watcher.history.search import search_stories
+from watcher.models import Story
 from watcher.pipeline import Pipeline, PollReport
 from watcher.store import Store
 from watcher.timeutil import utc_now
@@ -314,3 +317,28 @@ def test_the_articles_mode_is_validated() -> None:
         config_from_dict(
             {"feeds": [{"url": "https://a.example/f", "articles": "sometimes"}]}, source="test"
         )
+
+
+def test_extraction_runs_off_the_event_loop(server: FeedServer) -> None:
+    """While a huge page is extracted, the loop (the other feeds' polls) keeps running."""
+    huge = article_page(" ".join([MAIN_TEXT] * 600))  # about 300 KB of article text
+    server.set("/news/huge", **html(huge))
+    config = make_config(server, max_bytes=10_000_000)
+    story = Story("s1", "f", TITLE, SUMMARY, link=server.url("/news/huge"))
+
+    async def read_while_ticking() -> tuple[Story, float, float]:
+        gaps: list[float] = []
+        async with make_client(config.fetch) as client:
+            reader = ArticleReader(config.articles, config.fetch)
+            reading = asyncio.create_task(reader.read(client, story))
+            started = last = time.monotonic()
+            while not reading.done():
+                await asyncio.sleep(0.01)
+                now = time.monotonic()
+                gaps.append(now - last)
+                last = now
+            return reading.result(), time.monotonic() - started, max(gaps)
+
+    read, seconds, longest_gap = asyncio.run(read_while_ticking())
+    assert read.article_error is None and len(read.article) > 100_000
+    assert longest_gap < seconds / 3, (longest_gap, seconds)
