@@ -102,10 +102,10 @@ def relevance(corpus: Any, entries: int, topic_counts: list[int]) -> list[dict[s
     for count in topic_counts:
         topics = [TopicSettings(**raw).to_topic() for raw in build_topics(corpus, count)]
         relevant = Relevance(topics, TopicMatcher(topics))
-        share = {
-            "by_terms": sum(map(relevant.matches_terms, stories)) / len(stories),
-            "by_actors": sum(map(relevant.names_actor, stories)) / len(stories),
-            "read_share": sum(map(relevant, stories)) / len(stories),
+        share = {  # percentages of the entries
+            "terms_pct": 100 * sum(map(relevant.matches_terms, stories)) / len(stories),
+            "actors_pct": 100 * sum(map(relevant.names_actor, stories)) / len(stories),
+            "read_pct": 100 * sum(map(relevant, stories)) / len(stories),
         }
         rows.append({"topics": count, "entries": len(stories), **share})
     return rows

@@ -70,6 +70,6 @@ def test_articles_reads_pages_from_the_farm_and_measures_the_share_read(tmp_path
     reading = figures["reading"]
     assert reading["articles"] == 20 and reading["articles_per_s"] > 0
     assert reading["failed"] < 20 and reading["peak_rss_mb"] > 0
-    shares = {row["topics"]: row["read_share"] for row in figures["relevance"]}
-    assert set(shares) == {3, 20} and 0 <= shares[3] <= shares[20] <= 1
+    shares = {row["topics"]: row["read_pct"] for row in figures["relevance"]}
+    assert set(shares) == {3, 20} and 0 <= shares[3] <= shares[20] <= 100
     assert "articles_per_s" in printed
