@@ -91,12 +91,12 @@ class Pipeline:
 
         Feeds and articles are fetched with ``client`` (default: one made for this poll).
         """
-        feeds = [f for f in (self.config.feeds if feeds is None else feeds) if f.enabled]
-        self.store.feeds.sync(self.config.feeds)
-        states = [self.store.feeds.state(feed.url) for feed in feeds]
         if client is None:
             async with make_client(self.config.fetch) as own_client:
                 return await self.poll(feeds, own_client)
+        feeds = [f for f in (self.config.feeds if feeds is None else feeds) if f.enabled]
+        self.store.feeds.sync(self.config.feeds)
+        states = [self.store.feeds.state(feed.url) for feed in feeds]
         results = await fetch_all(states, self.config.fetch, client)
         report = await self.ingest_with_articles(results, client)
         log.info("poll: %s", report.summary())
