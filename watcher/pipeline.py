@@ -24,6 +24,7 @@ from watcher.config import Config, FeedSettings
 from watcher.dedup import another_entry, story_keys
 from watcher.diff import decide_shift
 from watcher.fetch import describe_error, fetch_all, make_client, redact_url
+from watcher.judge import build_judge
 from watcher.match import TopicMatcher
 from watcher.models import Decision, FetchResult, Position, ShiftDecision, Story
 from watcher.parse import parse_feed
@@ -81,6 +82,7 @@ class Pipeline:
         self.articles = ArticleReader(config.articles, config.fetch)
         self._article_modes = {feed.url: feed.articles for feed in config.feeds}
         self._relevant = Relevance(self.topics.values(), self.matcher)
+        self.judge = build_judge(config.stance.judge)
 
     async def poll(
         self,
@@ -288,7 +290,9 @@ class Pipeline:
 
     def dispatch(self) -> DispatchReport:
         """Send the alerts that are due through the configured channels (one outbox pass)."""
-        return dispatch_due(self.store, self.channels, self.topics, self.config.alerts)
+        return dispatch_due(
+            self.store, self.channels, self.topics, self.config.alerts, judge=self.judge
+        )
 
 
 def _tally(report: PollReport, is_new: bool, recorded: list[_Recorded] | None) -> None:

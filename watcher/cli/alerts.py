@@ -11,6 +11,7 @@ from watcher.alert.dispatch import dispatch_due
 from watcher.alert.sample import sample_envelope
 from watcher.cli.common import Context, pass_context
 from watcher.fetch import describe_error
+from watcher.judge import build_judge
 from watcher.store.deliveries import STATUSES
 
 
@@ -24,6 +25,8 @@ def _when(row: dict) -> str:
         return f"sent {row['sent_at']}"
     if row["status"] == "dead":
         return f"dead {row['dead_at']}"
+    if row["status"] == "withheld":
+        return "withheld by the judge"
     if row["claimed_by"]:
         return f"sending ({row['claimed_by']})"
     return f"next {row['next_attempt_at']}"
@@ -35,7 +38,7 @@ def _when(row: dict) -> str:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @pass_context
 def list_deliveries(context: Context, status: str | None, limit: int, as_json: bool) -> None:
-    """Show pending, sent and dead deliveries, newest first."""
+    """Show pending, sent, dead and withheld deliveries, newest first."""
     config = context.config()
     with context.store(config) as store:
         rows = store.deliveries.listing(status, limit)
@@ -44,7 +47,8 @@ def list_deliveries(context: Context, status: str | None, limit: int, as_json: b
         for row in rows:
             click.echo(json.dumps(row, ensure_ascii=False))
         return
-    click.echo(", ".join(f"{count} {name}" for name, count in counts.items()))
+    shown = {name: n for name, n in counts.items() if n or name != "withheld"}  # judge only
+    click.echo(", ".join(f"{count} {name}" for name, count in shown.items()))
     for row in rows:
         before = row["before_stance"] or "none"
         click.echo(
@@ -108,8 +112,11 @@ def dispatch(context: Context) -> None:
     config = context.config()
     channels = build_channels(config.alerts.channels)
     topics = {topic.id: topic for topic in config.topic_list()}
+    judge = build_judge(config.stance.judge)
     with context.store(config) as store:
-        report = dispatch_due(store, channels, topics, config.alerts)
+        report = dispatch_due(store, channels, topics, config.alerts, judge=judge)
+    if judge is not None:
+        judge.close()
     click.echo(report.summary(), err=True)
 
 
@@ -118,10 +125,13 @@ def dispatch(context: Context) -> None:
 @click.option("--dead", "all_dead", is_flag=True, help="Every dead delivery.")
 @pass_context
 def retry(context: Context, delivery_ids: tuple[int, ...], all_dead: bool) -> None:
-    """Give dead deliveries a fresh set of attempts; the next dispatch sends them."""
+    """Give dead deliveries a fresh set of attempts; the next dispatch sends them.
+
+    A withheld delivery (the judge disputed its shift) named by id is sent all the same.
+    """
     if not delivery_ids and not all_dead:
         raise click.UsageError("name dead deliveries by id, or pass --dead for all of them")
     config = context.config()
     with context.store(config) as store:
         count = store.deliveries.requeue(delivery_ids, all_dead=all_dead)
-    click.echo(f"{count} dead deliveries queued again", err=True)
+    click.echo(f"{count} deliveries queued again", err=True)

@@ -13,6 +13,7 @@ from sqlite_utils import Database
 
 from watcher.store.deliveries import DeliveryRecords
 from watcher.store.feeds import FeedRecords
+from watcher.store.judgements import JudgeRecords
 from watcher.store.migrations import migrate
 from watcher.store.positions import PositionRecords, StoredPosition
 from watcher.store.shift_sources import ShiftSourceRecords
@@ -44,6 +45,7 @@ class Store:
         self.positions = PositionRecords(self.db)
         self.deliveries = DeliveryRecords(self.db)
         self.shift_sources = ShiftSourceRecords(self.db)
+        self.judgements = JudgeRecords(self.db)
 
     def transaction(self) -> AbstractContextManager[Database]:
         """A write transaction holding the write lock from its start; nested: savepoints."""

@@ -12,6 +12,7 @@ from sqlite_utils import Database
 from watcher.store.article_schema import ARTICLE_SCHEMA
 from watcher.store.daemon_schema import DAEMON_SCHEMA
 from watcher.store.history_schema import HISTORY_SCHEMA
+from watcher.store.judge_schema import JUDGE_SCHEMA
 from watcher.store.outbox_schema import OUTBOX_SCHEMA
 from watcher.store.sql import write_transaction
 
@@ -174,12 +175,17 @@ def _article_schema(db: Database) -> None:
     run_script(db, ARTICLE_SCHEMA)
 
 
+def _judge_schema(db: Database) -> None:
+    run_script(db, JUDGE_SCHEMA)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial_schema),
     Migration(2, "outbox: retries, claims, attempt log; shift sources", _outbox_schema),
     Migration(3, "daemon: feed schedule, moves and hints; heartbeat", _daemon_schema),
     Migration(4, "full-text search over stories; history views", _history_schema),
     Migration(7, "articles read behind feed entries; evidence source", _article_schema),
+    Migration(8, "language-model judge: answers cache, calls, rulings on shifts", _judge_schema),
 )
 
 
