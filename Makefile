@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.polling
 	$(BIN)/python -m bench.soak
+	$(BIN)/python -m bench.articles
 
 clean:
 	rm -rf $(VENV) data build *.egg-info

@@ -14,7 +14,8 @@ Modes: ``static`` serves every feed from a pool of pre-built documents; even-num
 their ETag and answer a matching ``If-None-Match`` with 304, odd-numbered ones change on every
 request (so from the second round on, half the feeds answer 304). ``rolling`` gives every feed
 new items on every request: five new stories and fifteen already seen, as a busy news feed does.
-Bodies are gzipped when the client accepts it, as real servers do.
+Bodies are gzipped when the client accepts it, as real servers do. ``/articles/N.html`` answers
+with the web page of a story (bench.synthetic.article_page), for the article benchmark.
 """
 
 from __future__ import annotations
@@ -33,9 +34,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.synthetic import Corpus, Item, build_feeds, items, load_corpus, rss
+from bench.synthetic import Corpus, Item, article_page, build_feeds, items, load_corpus, rss
 
-POOL = 500  # distinct documents in static mode
+POOL = 500  # distinct documents in static mode (and article pages)
 PER_FEED = 20
 NEW_PER_POLL = 5
 _REASONS = {200: b"OK", 304: b"Not Modified", 404: b"Not Found"}
@@ -64,6 +65,18 @@ class Farm:
         else:
             # Enough distinct stories that feeds do not repeat each other for a long soak.
             self.stream = items(corpus, feeds * 200, duplicate_share=0.0)
+        self.corpus = corpus
+        self._pages: list[Answer] = []
+
+    def page(self, number: int) -> Answer:
+        """Article page ``number`` (from a pool built on first use)."""
+        if not self._pages:
+            stories = items(self.corpus, POOL, duplicate_share=0.0)
+            for index, story in enumerate(stories):
+                related = [stories[(index + step) % POOL] for step in range(1, 11)]
+                body = article_page(story, related)
+                self._pages.append(Answer(b'"page-%d"' % index, body, gzip.compress(body, 6)))
+        return self._pages[number % POOL]
 
     def answer(self, feed: int, if_none_match: bytes | None) -> tuple[int, Answer]:
         """The status and (unless 304) the document for one request of ``feed``."""
@@ -146,6 +159,9 @@ class _Protocol(asyncio.Protocol):
         if path == _STATS_PATH:
             return 200, [b"Content-Type: application/json"], json.dumps(self.farm.stats).encode()
         name = path.rsplit(b"/", 1)[-1].removesuffix(b".xml")
+        page = name.removesuffix(b".html")
+        if path.startswith(b"/articles/") and page.isdigit():
+            return self._page(self.farm.page(int(page)), headers)
         if not path.startswith(b"/feeds/") or not name.isdigit() or int(name) >= self.farm.feeds:
             return 404, [], b"not found"
         status, answer = self.farm.answer(int(name), headers.get(b"if-none-match"))
@@ -153,10 +169,20 @@ class _Protocol(asyncio.Protocol):
         if status == 304:
             return status, extra, b""
         extra.append(b"Content-Type: application/rss+xml; charset=utf-8")
-        if b"gzip" in headers.get(b"accept-encoding", b""):
-            extra.append(b"Content-Encoding: gzip")
-            return status, extra, answer.gzipped
-        return status, extra, answer.body
+        return status, *_encoded(answer, extra, headers)
+
+    def _page(self, answer: Answer, headers: dict[bytes, bytes]) -> tuple[int, list[bytes], bytes]:
+        self.farm.stats["pages"] += 1
+        return 200, *_encoded(answer, [b"Content-Type: text/html; charset=utf-8"], headers)
+
+
+def _encoded(
+    answer: Answer, extra: list[bytes], headers: dict[bytes, bytes]
+) -> tuple[list[bytes], bytes]:
+    """The body, gzipped when the client accepts it, with its Content-Encoding header."""
+    if b"gzip" in headers.get(b"accept-encoding", b""):
+        return [*extra, b"Content-Encoding: gzip"], answer.gzipped
+    return extra, answer.body
 
 
 async def serve(feeds: int, hosts: int, mode: str) -> None:

@@ -260,6 +260,35 @@ def atom(title: str, entries: list[Item], full: bool) -> bytes:
     return "".join(parts).encode("utf-8")
 
 
+def article_page(item: Item, related: list[Item]) -> bytes:
+    """The web page an item links to, as news sites serve it (about 100 KB of HTML).
+
+    The article's paragraphs sit among what trafilatura must leave out: a cookie banner, a
+    navigation menu, a related-stories box with other items' headlines, a footer, and the
+    inline scripts and styles real pages carry.
+    """
+    paragraphs = item.content or (item.summary,)
+    menu = "".join(f'<li><a href="/section/{n}">Section {n}</a></li>' for n in range(80))
+    boxes = "".join(
+        f'<li><a href="/story/{n}">{escape(r.title)}</a></li>' for n, r in enumerate(related)
+    )
+    footer = "".join(f'<li><a href="/page/{n}">Page {n}</a></li>' for n in range(30))
+    script = "var config = {" + ",".join(f'"key{n}": "value-{n:06d}"' for n in range(2500)) + "};"
+    style = "".join(f".c{n} {{ margin: {n % 9}px; color: #{n:06x}; }}\n" for n in range(600))
+    page = f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>{escape(item.title)}</title><meta name="author" content="Staff reporter">
+<style>{style}</style><script>{script}</script></head><body>
+<div class="cookie-banner"><p>We use cookies to improve your experience and to show you relevant
+advertising. By continuing to browse you accept our cookie policy.</p><button>Accept</button></div>
+<header><nav><ul>{menu}</ul></nav></header>
+<main><article><h1>{escape(item.title)}</h1><p class="byline">By Staff reporter</p>
+{_html(paragraphs)}</article>
+<aside class="related"><h2>Related stories</h2><ul>{boxes}</ul></aside></main>
+<footer><ul>{footer}</ul><p>Copyright 2025. All rights reserved.</p></footer>
+<script>window.analytics && window.analytics.track("page");</script></body></html>"""
+    return page.encode("utf-8")
+
+
 def _html(paragraphs: tuple[str, ...]) -> str:
     return "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
 

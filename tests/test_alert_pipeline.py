@@ -20,22 +20,26 @@ from watcher.demo import run_demo
 from watcher.pipeline import Pipeline
 from watcher.store import Store
 
-# Feed HTML a hostile or careless outlet could send: a script element, and escaped markup
-# that becomes literal "<script>" text once the feed's HTML is read.
+# HTML a hostile or careless outlet could send: a script element, and escaped markup that
+# becomes literal "<script>" text once the HTML is read.
 SCRIPT_HTML = '&lt;script&gt;alert("feed")&lt;/script&gt;'
 SCRIPT_TEXT = "&amp;lt;script&amp;gt;alert(2)&amp;lt;/script&amp;gt;"
 
 
 def hostile_seeds(tmp_path: Path, smtp_port: int) -> Path:
-    """The demo's seeds with an email channel, and script in the June seed story."""
+    """The demo's seeds with an email channel, and script in the June seed story's page."""
     seeds = tmp_path / "seeds"
     shutil.copytree(SEEDS, seeds)
-    story = seeds / "snapshots" / "3-june" / "ukraine-briefing.xml"
-    xml = story.read_text(encoding="utf-8")
+    story = seeds / "snapshots" / "3-june" / "us-refuses-aerial-cover.html"
+    page = story.read_text(encoding="utf-8")
     first_paragraph = "after the war with Russia."
-    assert first_paragraph in xml
-    xml = xml.replace(first_paragraph, f"after the war with Russia {SCRIPT_TEXT}.{SCRIPT_HTML}", 1)
-    story.write_text(xml, encoding="utf-8")
+    assert first_paragraph in page
+    page = page.replace(
+        first_paragraph,
+        f"after the war with Russia {SCRIPT_TEXT}.{SCRIPT_HTML}<script>x()</script>",
+        1,
+    )
+    story.write_text(page, encoding="utf-8")
     demo = seeds / "demo.toml"
     demo.write_text(
         demo.read_text(encoding="utf-8")
@@ -67,7 +71,10 @@ def test_the_demo_shift_arrives_by_email_with_feed_script_inert(tmp_path: Path) 
     assert "[-" in text and "{+" in text  # deletions and insertions in the text part
     assert "</del>" in html and "</ins>" in html  # ... and in the HTML part
     hrefs = {attrs.get("href") for tag, attrs in elements(html) if tag == "a"}
-    assert "https://ukraine-briefing.example/news/us-refuses-aerial-cover" in hrefs
+    assert any(
+        str(href) == "https://ukraine-briefing.localhost/news/us-refuses-aerial-cover"
+        for href in hrefs
+    )
     assert "https://eewire.example/2025/06/11/us-refuses-aerial-cover" in hrefs  # syndicated
     assert "<script" not in html.lower()  # no script element: at most escaped text
     assert not [tag for tag, _ in elements(html) if tag == "script"]

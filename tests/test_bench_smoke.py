@@ -61,3 +61,15 @@ def test_soak_runs_the_daemon_and_measures_it(tmp_path: Path) -> None:
     assert figures["end_rss_mb"] > 10 and figures["stories"] >= 3 * 20
     assert figures["db_mb_per_1000_stories"] > 0
     assert "per 1,000 stories" in printed
+
+
+def test_articles_reads_pages_from_the_farm_and_measures_the_share_read(tmp_path: Path) -> None:
+    figures, printed = run_bench("articles", tmp_path, "--size", "20", "--topics", "3,20")
+    assert figures["extraction"]["pages"] == 20 and figures["extraction"]["pages_per_s"] > 0
+    assert figures["extraction"]["text_chars"] > 200  # the article's text, not the page's noise
+    reading = figures["reading"]
+    assert reading["articles"] == 20 and reading["articles_per_s"] > 0
+    assert reading["failed"] < 20 and reading["peak_rss_mb"] > 0
+    shares = {row["topics"]: row["read_pct"] for row in figures["relevance"]}
+    assert set(shares) == {3, 20} and 0 <= shares[3] <= shares[20] <= 100
+    assert "articles_per_s" in printed

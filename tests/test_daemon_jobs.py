@@ -61,14 +61,14 @@ def test_a_poll_that_fails_inside_keeps_its_feed_scheduled_and_loses_nothing(
     url = server.url("/feed.xml")
     daemon = make_daemon(tmp_path, store, url)
 
-    def broken(results, stop=None):
+    def broken(*args, **kwargs):
         raise RuntimeError("a bug in a stage")
 
     async def body() -> None:
         await daemon._poll_job(url)  # a normal poll first: validators stored
         assert store.feeds.state(url).etag == '"v1"'
         server.set("/feed.xml", UPDATED, etag='"v2"')
-        daemon.pipeline.ingest = broken
+        daemon.pipeline.record_all = broken
         before = datetime.now(UTC)
         await daemon._poll_job(url)
         job = daemon.scheduler.get_job(feed_job_id(url))
@@ -77,7 +77,7 @@ def test_a_poll_that_fails_inside_keeps_its_feed_scheduled_and_loses_nothing(
         assert job.next_run_time <= datetime.now(UTC) + timedelta(seconds=601)
         assert store.feeds.get(url)["next_poll_reason"] == "retry after an internal error"
         assert store.feeds.state(url).etag == '"v1"'  # the failed read is not taken as read
-        del daemon.pipeline.ingest  # the bug is fixed: the retry records the new story
+        del daemon.pipeline.record_all  # fixed: the retry records the new story
         await daemon._poll_job(url)
 
     run(daemon, body)

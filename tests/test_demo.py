@@ -65,6 +65,24 @@ def test_june_is_one_us_shift_with_every_outlet_as_a_source(demo) -> None:
     assert "1 shift(s) detected" in narration
 
 
+def test_the_shift_rests_on_the_article_behind_a_summary_only_entry(demo) -> None:
+    result, _ = demo
+    june = result.reports[2]
+    with Store(result.database) as store:
+        shift = store.positions.shift(june.shift_ids[0])
+        after = store.db["positions"].get(shift["after_position_id"])
+        story = store.db["stories"].get(after["story_id"])
+    assert after["evidence_from"] == "article"
+    assert story["text"].startswith("Washington has given its answer")  # the feed's summary
+    assert "The US has refused to provide air defense" in story["article"]
+    evidence = " ".join(json.loads(after["evidence"]))
+    assert "The US has refused to provide air defense" in evidence
+    assert "has refused" not in story["text"]  # the summary alone could not have said it
+    # The page's related-stories box says the opposite; it never reaches the article text.
+    assert "agrees to provide air cover" not in story["article"] + evidence
+    assert story["author"] == "Anastasiia Mohylevets"
+
+
 def test_the_command_exits_0_and_prints_the_shift(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         cli, ["demo", "--seeds", str(SEEDS), "--workdir", str(tmp_path)], catch_exceptions=False

@@ -93,6 +93,24 @@ class FetchSettings(_Strict):
     max_feed_hint: Annotated[Duration, Field(gt=0)] = 86400.0
 
 
+class ArticleSettings(_Strict):
+    """The ``[articles]`` table: when and how politely the linked article pages are read.
+
+    Requests use the ``[fetch]`` client and limits (timeout, body cap, per-host concurrency,
+    User-Agent with the contact) and honour robots.txt.
+    """
+
+    # ``articles = "auto"`` reads the article when the entry's own text is shorter than this:
+    # a summary or a teaser, not the story.
+    min_chars: int = Field(default=600, ge=0)
+    # In "auto", read only entries whose title or summary matches a topic's terms or names one
+    # of its actors; false reads every short entry (see docs/benchmarks.md for the cost).
+    relevant_only: bool = True
+    host_delay: Duration = 1.0  # at least this long between two article requests to one host
+    # Extracted text shorter than this is a paywall stub or an empty page: the summary is used.
+    min_text_chars: int = Field(default=200, ge=0)
+
+
 class DaemonSettings(_Strict):
     """The ``[daemon]`` table: how ``watcher run`` schedules its work and reports its health."""
 
@@ -127,6 +145,9 @@ class FeedSettings(_Strict):
     name: str = ""
     interval: Annotated[Duration, Field(gt=0)] | None = None
     enabled: bool = True
+    # Read the linked article: "auto" when the entry's text is short (see [articles]), "always"
+    # for every entry (teaser feeds, digests), "never" (the feed carries the whole story).
+    articles: Literal["auto", "always", "never"] = "auto"
 
     @field_validator("url")
     @classmethod
@@ -383,6 +404,7 @@ class Config(_Strict):
 
     watcher: WatcherSettings = WatcherSettings()
     fetch: FetchSettings = FetchSettings()
+    articles: ArticleSettings = ArticleSettings()
     daemon: DaemonSettings = DaemonSettings()
     shifts: ShiftSettings = ShiftSettings()
     stance: StanceSettings = StanceSettings()

@@ -10,24 +10,37 @@ computes them, most specific first, and judges a link match.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Collection
 
 from watcher.models import Story
+from watcher.text import normalise
 
 LINK_KEY = "link:"
 
 # Content shorter than this many words is too generic to identify a story across feeds
 # ("Live updates").
 MIN_WORDS_FOR_CONTENT_KEY = 12
+CONTENT_KEY = "content:"  # keys under which equal content is found: a repeat, never a revision
+
+
+def content_hash(title: str, text: str) -> str:
+    """The hash of a story's normalised title and text: equal for the same words in any markup."""
+    return hashlib.sha1(normalise(f"{title} {text}").encode()).hexdigest()
 
 
 def story_keys(story: Story) -> list[str]:
-    """Keys for ``story``: its entry id in its feed, then canonical link, then content."""
+    """Keys for ``story``: its entry id in its feed, then canonical link, then content.
+
+    A story whose article was read has its article's content as a key too, so a summary-only
+    entry and another feed's entry carrying the whole article are one story.
+    """
     keys = [f"entry:{story.id}"]
     if story.link:
         keys.append(f"{LINK_KEY}{story.link}")
-    if story.content_hash and len(story.full_text.split()) >= MIN_WORDS_FOR_CONTENT_KEY:
-        keys.append(f"content:{story.content_hash}")
+    for digest, text in ((story.content_hash, story.text), (story.article_hash, story.article)):
+        if digest and len(f"{story.title} {text}".split()) >= MIN_WORDS_FOR_CONTENT_KEY:
+            keys.append(f"{CONTENT_KEY}{digest}")
     return keys
 
 

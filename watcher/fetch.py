@@ -47,9 +47,15 @@ def user_agent(settings: FetchSettings) -> str:
     return f"watcher/{__version__} (+{PROJECT_URL}{'; ' + contact if contact else ''})"
 
 
-def make_client(settings: FetchSettings) -> httpx.AsyncClient:
-    """An HTTP client configured for polling feeds: polite, bounded redirects, timeouts, limits."""
+def make_client(
+    settings: FetchSettings, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
+    """An HTTP client configured for polling feeds: polite, bounded redirects, timeouts, limits.
+
+    ``transport`` replaces the network (the demo answers every request from its local server).
+    """
     return httpx.AsyncClient(
+        transport=transport,
         headers={
             "User-Agent": user_agent(settings),
             "Accept": ACCEPT,

@@ -91,11 +91,28 @@ class Story:
     guid: str | None = None
     published: datetime | None = None  # UTC
     content_hash: str = ""  # of the normalised title + text, for cross-feed dedup
+    # The linked page's main text, when it was read (watcher.article); the feed's own text stays
+    # in ``text``. Matching, stance and diff read the article when there is one.
+    article: str = ""
+    article_hash: str = ""  # of the normalised title + article, for cross-feed dedup
+    article_error: str | None = None  # why the article was not read: the feed's text is used
+    author: str | None = None  # from the article page
+
+    @property
+    def body(self) -> str:
+        """The text the stages analyse: the article when it was read, else the feed's text."""
+        return self.article or self.text
 
     @property
     def full_text(self) -> str:
         """Title and body as one text, the title first."""
-        return f"{self.title}.\n{self.text}" if self.title else self.text
+        return f"{self.title}.\n{self.body}" if self.title else self.body
+
+    def evidence_source(self, evidence: tuple[str, ...]) -> str:
+        """Which text ``evidence`` came from: ``"article"`` or ``"feed"`` (title or summary)."""
+        if self.article and any(sentence in self.article for sentence in evidence):
+            return "article"
+        return "feed"
 
 
 @dataclass(frozen=True)
@@ -172,6 +189,7 @@ class Position:
     published: datetime | None = None
     link: str | None = None
     source_title: str = ""
+    evidence_from: str = "feed"  # "article" when the evidence is from the linked article's text
 
     @property
     def stance(self) -> Stance:

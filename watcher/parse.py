@@ -25,10 +25,11 @@ import fastfeedparser
 import feedparser
 from feedparser.datetimes import _parse_date as parse_date  # every format feedparser reads
 
+from watcher.dedup import content_hash
 from watcher.feedshape import EntryShape, plain_feed
 from watcher.fetch import describe_error
 from watcher.models import FetchResult, ParsedFeed, Story
-from watcher.text import html_to_text, normalise
+from watcher.text import html_to_text
 
 MAX_TITLE_CHARS = 500
 MAX_TEXT_CHARS = 100_000
@@ -336,16 +337,16 @@ def _story(result: FetchResult, entry: _Entry) -> Story | None:
         return None
     link = _story_link(entry.link, result.final_url)
     guid = entry.guid.strip() if entry.guid and entry.guid.strip() else None
-    content_hash = hashlib.sha1(normalise(f"{title} {text}").encode()).hexdigest()
+    digest = content_hash(title, text)
     return Story(
-        id=_story_id(result.url, guid or link or content_hash),
+        id=_story_id(result.url, guid or link or digest),
         feed_url=result.url,
         title=title,
         text=text,
         link=link,
         guid=guid,
         published=entry.published,
-        content_hash=content_hash,
+        content_hash=digest,
     )
 
 

@@ -16,19 +16,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
+import httpx
+
 from watcher.alert.channels import build_channels
 from watcher.alert.dispatch import DispatchReport, dispatch_due
 from watcher.alert.outbox import corroborate, queue_shift
+from watcher.article import ArticleReader, Relevance, wants_article
 from watcher.config import Config, FeedSettings
 from watcher.dedup import another_entry, story_keys
 from watcher.diff import decide_shift
-from watcher.fetch import describe_error, fetch_all, redact_url
+from watcher.fetch import describe_error, fetch_all, make_client, redact_url
 from watcher.judge import build_judge
 from watcher.match import TopicMatcher
 from watcher.models import Decision, FetchResult, Position, ShiftDecision, Story
 from watcher.parse import parse_feed
 from watcher.stance import actor_positions, forget_texts
 from watcher.store import Store
+from watcher.store.stories import KnownStory
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +81,9 @@ class Pipeline:
         self.topics = {topic.id: topic for topic in config.topic_list()}
         self.matcher = TopicMatcher(self.topics.values())
         self.channels = build_channels(config.alerts.channels)
+        self.articles = ArticleReader(config.articles, config.fetch)
+        self._article_modes = {feed.url: feed.articles for feed in config.feeds}
+        self._relevant = Relevance(self.topics.values(), self.matcher)
         self.judge = build_judge(config.stance.judge)
 
     def on(self, store: Store) -> Pipeline:
@@ -85,25 +92,79 @@ class Pipeline:
         twin.store = store
         return twin
 
-    async def poll(self, feeds: Sequence[FeedSettings] | None = None) -> PollReport:
-        """Fetch the given feeds (default: every enabled one) and process what is new."""
+    async def poll(
+        self,
+        feeds: Sequence[FeedSettings] | None = None,
+        client: httpx.AsyncClient | None = None,
+    ) -> PollReport:
+        """Fetch the given feeds (default: every enabled one) and process what is new.
+
+        Feeds and articles are fetched with ``client`` (default: one made for this poll).
+        """
+        if client is None:
+            async with make_client(self.config.fetch) as own_client:
+                return await self.poll(feeds, own_client)
         feeds = [f for f in (self.config.feeds if feeds is None else feeds) if f.enabled]
         self.store.feeds.sync(self.config.feeds)
         states = [self.store.feeds.state(feed.url) for feed in feeds]
-        report = self.ingest(await fetch_all(states, self.config.fetch))
+        results = await fetch_all(states, self.config.fetch, client)
+        report = await self.ingest_with_articles(results, client)
         log.info("poll: %s", report.summary())
         return report
 
     def ingest(
         self, results: Sequence[FetchResult], stop: threading.Event | None = None
     ) -> PollReport:
-        """Record fetch outcomes and process the new stories (the daemon fetches on its own).
+        """Record fetch outcomes and process the new stories as the feeds carry them.
 
         Once ``stop`` is set (the daemon is shutting down) no further batch starts: what is
         committed stays, and the feeds' validators are not stored, so the next poll brings the
         rest (dedup skips what was recorded).
         """
         report = PollReport(feeds=len(results))
+        self.record_all(results, *self.read_all(results, report), report, stop)
+        return report
+
+    async def ingest_with_articles(
+        self, results: Sequence[FetchResult], client: httpx.AsyncClient
+    ) -> PollReport:
+        """As ``ingest``, reading the article behind each entry that wants it first."""
+        report = PollReport(feeds=len(results))
+        stories, unfinished = self.read_all(results, report)
+        stories = await self.read_articles(client, stories, self.wanted_articles(stories))
+        self.record_all(results, stories, unfinished, report)
+        return report
+
+    def wanted_articles(self, stories: Sequence[Story]) -> list[int]:
+        """Which of ``stories`` (by index) want their article read, per their feeds' mode.
+
+        A story already stored with the same content is not read again: an article is read at
+        most once per story revision. Reads the store and matches topics: the daemon calls it
+        off the event loop, with the parse.
+        """
+        return [index for index, story in enumerate(stories) if self._wants_article(story)]
+
+    async def read_articles(
+        self, client: httpx.AsyncClient, stories: Sequence[Story], wanted: Sequence[int]
+    ) -> list[Story]:
+        """``stories`` with the articles of those at the ``wanted`` indices read."""
+        read = await self.articles.read_all(client, [stories[index] for index in wanted])
+        enriched = list(stories)
+        for index, story in zip(wanted, read, strict=True):
+            enriched[index] = story
+        return enriched
+
+    def _wants_article(self, story: Story) -> bool:
+        mode = self._article_modes.get(story.feed_url, "auto")
+        if not wants_article(story, mode, self.config.articles, self._relevant):
+            return False
+        known = self._known(story, story_keys(story))
+        return known is None or not known.repeats(story)
+
+    def read_all(
+        self, results: Sequence[FetchResult], report: PollReport
+    ) -> tuple[list[Story], set[str]]:
+        """The stories of every result, and the feeds whose outcome could not be recorded."""
         stories: list[Story] = []
         unfinished: set[str] = set()  # feeds with a story (or an outcome) that failed
         for result in results:
@@ -113,6 +174,20 @@ class Pipeline:
                 report.story_errors += 1
                 unfinished.add(result.url)
                 log.error("cannot record the poll of %s: %s", redact_url(result.url), exc)
+        return stories, unfinished
+
+    def record_all(
+        self,
+        results: Sequence[FetchResult],
+        stories: list[Story],
+        unfinished: set[str],
+        report: PollReport,
+        stop: threading.Event | None = None,
+    ) -> None:
+        """Record ``stories`` in batches, then the validators of the feeds that are finished.
+
+        ``stop``: see ``ingest``.
+        """
         # Chronological order, so each actor's positions are compared in the order they were said.
         stories.sort(key=lambda s: s.published or _UNDATED)
         for start in range(0, len(stories), BATCH):
@@ -130,7 +205,6 @@ class Pipeline:
                 except sqlite3.Error as exc:  # the old validators stay: fetched again, no loss
                     log.error("cannot record the fetch of %s: %s", redact_url(result.url), exc)
         forget_texts()  # a daemon running for months keeps no story in memory between polls
-        return report
 
     def _process_batch(self, batch: Sequence[Story], report: PollReport) -> set[str]:
         """Record a batch of stories in one transaction; story by story if one of them fails.
@@ -192,23 +266,23 @@ class Pipeline:
     def _record_story(self, story: Story) -> tuple[bool, list[_Recorded] | None]:
         """(is the story new, its recorded positions or None when it was a plain duplicate)."""
         keys = story_keys(story)
-        known = self.store.stories.find(keys)
-        if known is not None and another_entry(
-            story, known.key, lambda: self.store.stories.guids_from(known.id, story.feed_url)
-        ):
-            known = None  # e.g. a post of a live blog under the blog's link: a story of its own
+        known = self._known(story, keys)
         if known is None:
             self.store.stories.add(story, keys)
             self.store.feeds.count_items(story.feed_url, 1)
         else:
-            story_id, content_hash, _ = known
-            if self.store.stories.add_source(story_id, story, keys):
+            if self.store.stories.add_source(known.id, story, keys):
                 self.store.feeds.count_items(story.feed_url, 1)
-            if content_hash == story.content_hash:
+            if known.repeats(story):
                 return False, None
             # Same entry or link with new content: a revised story, analysed again.
-            self.store.stories.revise(story_id, story)
-            story = replace(story, id=story_id)
+            self.store.stories.revise(known.id, story)
+            story = replace(story, id=known.id)
+        if story.article_error:
+            failure = f"{redact_url(story.link or '')}: {story.article_error}"
+            self.store.feeds.count_article(story.feed_url, failure)
+        elif story.article:
+            self.store.feeds.count_article(story.feed_url, None)
         matches = self.matcher.match(story)
         self.store.stories.record_topics(story.id, matches)
         recorded = [
@@ -217,6 +291,15 @@ class Pipeline:
             for position in actor_positions(self.topics[match.topic_id], story, match)
         ]
         return known is None, recorded
+
+    def _known(self, story: Story, keys: list[str]) -> KnownStory | None:
+        """The stored story ``story`` is (a repeat or a revision of), or None for a new one."""
+        known = self.store.stories.find(keys)
+        if known is not None and another_entry(
+            story, known.key, lambda: self.store.stories.guids_from(known.id, story.feed_url)
+        ):
+            return None  # e.g. a post of a live blog under the blog's link: a story of its own
+        return known
 
     def record_position(self, position: Position) -> _Recorded:
         """Compare a position with the actor's current one and store it (with its shift, if any)."""

@@ -18,19 +18,20 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
-from watcher.models import FetchResult
-from watcher.pipeline import Pipeline, PollReport
 from watcher.store import Store
 
 log = logging.getLogger(__name__)
 
-_Job = tuple[Pipeline, FetchResult, asyncio.AbstractEventLoop, "asyncio.Future[PollReport]"]
+T = TypeVar("T")
+_Job = tuple[Callable[[Store], Any], asyncio.AbstractEventLoop, "asyncio.Future[Any]"]
 
 
 class IngestWorkers:
-    """Run ``Pipeline.ingest`` for the daemon in ``size`` threads, each with its own ``Store``."""
+    """Run the daemon's parse and store work in ``size`` threads, each with its own ``Store``."""
 
     def __init__(self, database: Path, size: int) -> None:
         self.database = database
@@ -53,11 +54,15 @@ class IngestWorkers:
             raise self._open_errors[0]
         return self
 
-    async def ingest(self, pipeline: Pipeline, result: FetchResult) -> PollReport:
-        """Parse and record ``result`` in a free thread, with ``pipeline``'s config."""
+    async def run(self, work: Callable[[Store], T]) -> T:
+        """``work(store)`` in a free thread, with that thread's connection; its result.
+
+        Pipeline work passes the connection on with ``pipeline.on(store)``; work that comes
+        after shutdown began is cancelled, and long work checks ``stopping`` between batches.
+        """
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[PollReport] = loop.create_future()
-        self._jobs.put((pipeline, result, loop, future))
+        future: asyncio.Future[T] = loop.create_future()
+        self._jobs.put((work, loop, future))
         return await future
 
     def stop(self, timeout: float) -> bool:
@@ -84,22 +89,22 @@ class IngestWorkers:
         self._opened.wait()
         with store:
             while (job := self._jobs.get()) is not None:
-                pipeline, result, loop, future = job
+                work, loop, future = job
                 if self.stopping.is_set():
                     _settle(loop, future, None, asyncio.CancelledError())
                     continue
                 try:
-                    report = pipeline.on(store).ingest([result], stop=self.stopping)
+                    outcome = work(store)
                 except Exception as exc:  # the feed job logs it and retries after its interval
                     _settle(loop, future, None, exc)
                 else:
-                    _settle(loop, future, report, None)
+                    _settle(loop, future, outcome, None)
 
 
 def _settle(
     loop: asyncio.AbstractEventLoop,
-    future: asyncio.Future[PollReport],
-    report: PollReport | None,
+    future: asyncio.Future[Any],
+    outcome: Any,
     error: BaseException | None,
 ) -> None:
     """Hand the outcome to the waiting feed job on its loop (if both are still there)."""
@@ -110,7 +115,7 @@ def _settle(
         if error is not None:
             future.set_exception(error)
         else:
-            future.set_result(report)  # type: ignore[arg-type]
+            future.set_result(outcome)
 
     try:
         loop.call_soon_threadsafe(settle)

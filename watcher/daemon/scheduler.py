@@ -54,7 +54,7 @@ from watcher.daemon.schedule import (
 )
 from watcher.fetch import FetchLimits, describe_error, make_client, redact_url
 from watcher.metrics import Metrics, start_metrics
-from watcher.models import FetchResult
+from watcher.models import FetchResult, Story
 from watcher.pipeline import Pipeline, PollReport
 from watcher.store import Store
 from watcher.timeutil import from_iso, to_iso
@@ -412,12 +412,36 @@ class Daemon:
         interval = (feed.interval if feed else None) or self.config.fetch.default_interval
         return NextPoll(_now() + timedelta(seconds=interval), "retry after an internal error")
 
+    async def _ingest(self, result: FetchResult) -> PollReport:
+        """Parse and record a fetched feed in the ingest threads, reading its articles between.
+
+        Parsing, matching and the store run off the event loop; the article requests run on it
+        with the feeds' client (their extraction goes to a thread of its own).
+        """
+        pipeline, report = self.pipeline, PollReport(feeds=1)
+
+        def parse(store: Store) -> tuple[list[Story], set[str], list[int]]:
+            twin = pipeline.on(store)
+            stories, unfinished = twin.read_all([result], report)
+            return stories, unfinished, twin.wanted_articles(stories)
+
+        stories, unfinished, wanted = await self.ingester.run(parse)
+        if wanted:
+            stories = await pipeline.read_articles(self.client, stories, wanted)
+        stopping = self.ingester.stopping
+        await self.ingester.run(
+            lambda store: pipeline.on(store).record_all(
+                [result], stories, unfinished, report, stopping
+            )
+        )
+        return report
+
     async def _poll(self, url: str) -> NextPoll:
         feed = self.feeds[url]
         state = self.store.feeds.state(url)
         started = time.monotonic()
         result = await self.limits.fetch(self.client, state)
-        report = await self.ingester.ingest(self.pipeline, result)
+        report = await self._ingest(result)
         row = self.store.feeds.get(url) or {}
         outcome = PollOutcome.of(result, row.get("consecutive_failures", 0), row.get("ttl_minutes"))
         plan = after_poll(

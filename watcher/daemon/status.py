@@ -41,6 +41,10 @@ class FeedStatus:
     items_seen: int
     next_poll_at: datetime | None
     next_poll_reason: str | None
+    articles_read: int = 0
+    articles_failed: int = 0
+    last_article_error: str | None = None
+    last_article_error_at: datetime | None = None
 
     @property
     def health(self) -> str:
@@ -73,6 +77,10 @@ class FeedStatus:
             items_seen=row["items_seen"],
             next_poll_at=from_iso(row["next_poll_at"]),
             next_poll_reason=row["next_poll_reason"],
+            articles_read=row["articles_read"],
+            articles_failed=row["articles_failed"],
+            last_article_error=row["last_article_error"],
+            last_article_error_at=from_iso(row["last_article_error_at"]),
         )
 
 
@@ -269,6 +277,14 @@ def _feed_details(feed: FeedStatus, now: datetime) -> list[str]:
         )
     elif feed.last_error:
         details.append(f"last error {_ago(feed.last_error_at, now)}: {feed.last_error}")
+    if feed.articles_read or feed.articles_failed:
+        articles = f"articles: {feed.articles_read} read, {feed.articles_failed} not read"
+        if feed.last_article_error:
+            articles += (
+                f"; last not read {_ago(feed.last_article_error_at, now)}: "
+                f"{feed.last_article_error}"
+            )
+        details.append(articles)
     if feed.location:
         details.append(
             f"moved permanently to {feed.location} ({_ago(feed.moved_at, now)}); "

@@ -10,6 +10,7 @@ from typing import TextIO
 
 from watcher.config import config_from_dict
 from watcher.demo.server import SnapshotServer
+from watcher.fetch import make_client
 from watcher.pipeline import Pipeline, PollReport
 from watcher.positions_file import import_positions, load_positions
 from watcher.store import Store
@@ -40,6 +41,12 @@ class DemoResult:
         return [shift for report in self.reports for shift in report.shift_ids]
 
 
+async def _poll(pipeline: Pipeline, server: SnapshotServer) -> PollReport:
+    """One poll, every request (feeds and article pages) answered by the snapshot server."""
+    async with make_client(pipeline.config.fetch, server.transport()) as client:
+        return await pipeline.poll(client=client)
+
+
 def run_demo(seeds: Path, workdir: Path, out: TextIO) -> DemoResult:
     """Poll every snapshot in order into a fresh database under ``workdir``; narrate to ``out``."""
     workdir.mkdir(parents=True, exist_ok=True)
@@ -54,7 +61,11 @@ def run_demo(seeds: Path, workdir: Path, out: TextIO) -> DemoResult:
             channel["path"] = str(alerts_file)
     reports = []
     with SnapshotServer(snapshots) as server, Store(database) as store:
-        raw["feeds"] = [{"url": server.url(name), "name": name} for name in server.feed_names()]
+        declared = {feed["url"]: feed for feed in raw.get("feeds", [])}  # by file name
+        raw["feeds"] = [
+            declared.get(name, {}) | {"url": server.url(name), "name": name}
+            for name in server.feed_names()
+        ]
         config = config_from_dict(raw, source=str(seeds / "demo.toml"))
         pipeline = Pipeline(config, store)
         starting = load_positions(seeds / "positions.toml", pipeline.topics)
@@ -62,14 +73,14 @@ def run_demo(seeds: Path, workdir: Path, out: TextIO) -> DemoResult:
         out.write(f"watcher demo: {len(starting)} starting positions, {len(snapshots)} snapshots\n")
         for index, snapshot in enumerate(snapshots):
             server.show(index)
-            report = asyncio.run(pipeline.poll())
+            report = asyncio.run(_poll(pipeline, server))
             reports.append(report)
             out.write(f"\n== {snapshot.name}: {report.summary()}\n")
             for position, decision in report.recorded:
                 evidence = position.verdict.evidence[0] if position.verdict.evidence else ""
                 out.write(
                     f"   {position.actor_id:<7} {position.stance:<9} {decision.decision:<9} "
-                    f"{evidence[:90]}\n"
+                    f"{position.evidence_from:<8} {evidence[:80]}\n"
                 )
             out.flush()
             pipeline.dispatch()

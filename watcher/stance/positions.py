@@ -72,6 +72,7 @@ def actor_positions(topic: Topic, story: Story, match: TopicMatch) -> list[Posit
                 published=story.published,
                 link=story.link,
                 source_title=story.title,
+                evidence_from=story.evidence_source(verdict.evidence),
             )
         )
     return positions

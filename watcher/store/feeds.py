@@ -106,6 +106,19 @@ class FeedRecords:
             "UPDATE feeds SET items_seen = items_seen + ? WHERE url = ?", [new_items, url]
         )
 
+    def count_article(self, url: str, error: str | None) -> None:
+        """Count an article read (``error`` None) or not read, remembering the last failure."""
+        if error is None:
+            self.db.execute(
+                "UPDATE feeds SET articles_read = articles_read + 1 WHERE url = ?", [url]
+            )
+            return
+        self.db.execute(
+            "UPDATE feeds SET articles_failed = articles_failed + 1, last_article_error = ?, "
+            "last_article_error_at = ? WHERE url = ?",
+            [error, to_iso(utc_now()), url],
+        )
+
     def schedule(self, url: str, at: datetime | None, reason: str | None) -> None:
         """Record when the feed is polled next and why then (None: it is not scheduled)."""
         self.db.execute(

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
+from watcher.store.article_schema import ARTICLE_SCHEMA
 from watcher.store.daemon_schema import DAEMON_SCHEMA
 from watcher.store.history_schema import HISTORY_SCHEMA
 from watcher.store.judge_schema import JUDGE_SCHEMA
@@ -170,6 +171,10 @@ def _history_schema(db: Database) -> None:
     run_script(db, HISTORY_SCHEMA)
 
 
+def _article_schema(db: Database) -> None:
+    run_script(db, ARTICLE_SCHEMA)
+
+
 def _judge_schema(db: Database) -> None:
     run_script(db, JUDGE_SCHEMA)
 
@@ -179,6 +184,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "outbox: retries, claims, attempt log; shift sources", _outbox_schema),
     Migration(3, "daemon: feed schedule, moves and hints; heartbeat", _daemon_schema),
     Migration(4, "full-text search over stories; history views", _history_schema),
+    Migration(7, "articles read behind feed entries; evidence source", _article_schema),
     Migration(8, "language-model judge: answers cache, calls, rulings on shifts", _judge_schema),
 )
 

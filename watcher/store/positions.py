@@ -37,6 +37,7 @@ def position_from_row(row: dict[str, Any]) -> Position:
         published=from_iso(row["published"]),
         link=row["link"],
         source_title=row["source_title"],
+        evidence_from=row["evidence_from"],
     )
 
 
@@ -105,6 +106,7 @@ class PositionRecords:
                 "published": to_iso(position.published),
                 "link": position.link,
                 "source_title": position.source_title,
+                "evidence_from": position.evidence_from,
                 "decision": decision.decision.value,
                 "decision_reason": decision.reason,
                 "compared_to": prior.id if prior else None,

@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 from sqlite_utils import Database
 
+from watcher.dedup import CONTENT_KEY
 from watcher.models import Story, TopicMatch
 from watcher.store.sql import insert
 from watcher.timeutil import to_iso, utc_now
@@ -18,6 +19,14 @@ class KnownStory(NamedTuple):
     id: str
     content_hash: str
     key: str  # the key it was found under
+
+    def repeats(self, story: Story) -> bool:
+        """True when ``story`` brings nothing new: the same content, nothing to analyse again.
+
+        Found under a content key, the content is the same by construction, even when the stored
+        story's own hash is of a summary whose article carries that content.
+        """
+        return self.content_hash == story.content_hash or self.key.startswith(CONTENT_KEY)
 
 
 class StoryRecords:
@@ -56,6 +65,9 @@ class StoryRecords:
                 "id": story.id,
                 "title": story.title,
                 "text": story.text,
+                "article": story.article,
+                "article_error": story.article_error,
+                "author": story.author,
                 "link": story.link,
                 "published": to_iso(story.published),
                 "content_hash": story.content_hash,
@@ -67,8 +79,17 @@ class StoryRecords:
     def revise(self, story_id: str, story: Story) -> None:
         """Replace a known story's text with a revised version (same guid or link, new content)."""
         self.db.execute(
-            "UPDATE stories SET title = ?, text = ?, content_hash = ? WHERE id = ?",
-            [story.title, story.text, story.content_hash, story_id],
+            "UPDATE stories SET title = ?, text = ?, content_hash = ?, article = ?, "
+            "article_error = ?, author = COALESCE(?, author) WHERE id = ?",
+            [
+                story.title,
+                story.text,
+                story.content_hash,
+                story.article,
+                story.article_error,
+                story.author,
+                story_id,
+            ],
         )
 
     def add_source(self, story_id: str, entry: Story, keys: list[str]) -> bool:
