@@ -302,6 +302,9 @@ class AlertSettings(_Strict):
     retry_jitter: float = Field(default=0.2, ge=0, le=1)  # up to this share taken off at random
     lease: Annotated[Duration, Field(gt=0)] = 300.0  # a claimed delivery is retried after this
     corroboration_window: Duration = 86400.0  # later outlets within this join the shift's sources
+    # a new shift waits this long before it is sent, so reports of it from other feeds polled
+    # meanwhile (an earlier one, first-hand ones) join its alert; 0 sends at once
+    settle: Duration = 120.0
 
     @model_validator(mode="after")
     def _consistent(self) -> AlertSettings:

@@ -25,6 +25,7 @@ from watcher.models import Decision, FetchResult, Position, ShiftDecision, Story
 from watcher.parse import parse_feed
 from watcher.stance import actor_positions, forget_texts
 from watcher.store import Store
+from watcher.timeutil import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,10 @@ class Pipeline:
         self.store.feeds.sync(self.config.feeds)
         states = [self.store.feeds.state(feed.url) for feed in feeds]
         report = self.ingest(await fetch_all(states, self.config.fetch))
+        # Every feed of the round has been read, so no other report of its shifts is on the way:
+        # they need not wait out the settle window (meant for feeds polled one by one).
+        with self.store.transaction():
+            self.store.deliveries.end_settling(report.shift_ids, utc_now())
         log.info("poll: %s", report.summary())
         return report
 

@@ -25,11 +25,19 @@ def queue_shift(
     position: Position,
     now: datetime | None = None,
 ) -> list[int]:
-    """Queue a new shift for every channel a route sends it to; returns the delivery ids."""
+    """Queue a new shift for every channel a route sends it to; returns the delivery ids.
+
+    The deliveries are due once the settle window has passed. While the topic or actor is
+    muted they are written as cancelled, so the outbox shows why nothing was sent.
+    """
+    now = now or utc_now()
     routed = route_shift(settings, position.topic_id, position.verdict.confidence)
     if not routed:
         log.info("shift %s on %s matches no alert route", shift_id, position.topic_id)
-    return store.deliveries.enqueue(shift_id, routed, now)
+    muted = store.corrections.muted(position.topic_id, position.actor_id, now)
+    reason = f"muted until {muted['until']} by {muted['made_by']}" if muted else None
+    due = now + timedelta(seconds=settings.settle)
+    return store.deliveries.enqueue(shift_id, routed, now, due=due, cancelled=reason)
 
 
 def within_window(

@@ -18,7 +18,8 @@ from sqlite_utils import Database
 
 from watcher.timeutil import to_iso, utc_now
 
-STATUSES = ("pending", "sent", "dead")
+# cancelled: never to be sent (its shift was rejected or superseded, or muted); reason in last_error
+STATUSES = ("pending", "sent", "dead", "cancelled")
 
 
 @dataclass(frozen=True)
@@ -55,20 +56,37 @@ class DeliveryRecords:
         self.db = db
 
     def enqueue(
-        self, shift_id: int, routed: Mapping[str, str], now: datetime | None = None
+        self,
+        shift_id: int,
+        routed: Mapping[str, str],
+        now: datetime | None = None,
+        due: datetime | None = None,
+        cancelled: str | None = None,
     ) -> list[int]:
         """Queue a shift for each channel (name -> rule that routed it); each pair at most once.
 
-        Call inside the transaction that records the shift. Returns the new delivery ids.
+        ``due``: when it may first be sent (default ``now``: at once). ``cancelled``: record the
+        deliveries as never to be sent, for this reason (a muted topic). Call inside the
+        transaction that records the shift. Returns the new delivery ids.
         """
         when = to_iso(now or utc_now())
+        status = "cancelled" if cancelled else "pending"
         ids = []
         for channel, rule in routed.items():
             cursor = self.db.execute(
                 "INSERT OR IGNORE INTO deliveries "
-                "(shift_id, channel, key, rule, created_at, next_attempt_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [shift_id, channel, uuid.uuid4().hex, rule, when, when],
+                "(shift_id, channel, key, rule, created_at, next_attempt_at, status, last_error) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    shift_id,
+                    channel,
+                    uuid.uuid4().hex,
+                    rule,
+                    when,
+                    to_iso(due) or when,
+                    status,
+                    cancelled,
+                ],
             )
             if cursor.rowcount:
                 ids.append(cursor.lastrowid)
@@ -226,6 +244,39 @@ class DeliveryRecords:
                     )
             released += freed
         return released
+
+    def cancel(self, shift_id: int, reason: str) -> int:
+        """Cancel a shift's deliveries not sent nor being sent; returns how many.
+
+        A delivery a dispatcher holds right now is left to finish: it may already be on its way.
+        """
+        return self.db.execute(
+            "UPDATE deliveries SET status = 'cancelled', last_error = ? "
+            "WHERE shift_id = ? AND status IN ('pending', 'dead') AND claimed_by IS NULL",
+            [reason, shift_id],
+        ).rowcount
+
+    def send_now(
+        self, ids: Iterable[int] = (), every: bool = False, now: datetime | None = None
+    ) -> int:
+        """Make pending deliveries (the given ones, or all) due now, whatever their backoff."""
+        ids = list(ids)
+        where = "status = 'pending' AND claimed_by IS NULL" + (
+            "" if every else f" AND id IN ({_placeholders(ids)})"
+        )
+        return self.db.execute(
+            f"UPDATE deliveries SET next_attempt_at = ? WHERE {where}",
+            [to_iso(now or utc_now()), *([] if every else ids)],
+        ).rowcount
+
+    def end_settling(self, shift_ids: Iterable[int], now: datetime) -> int:
+        """Make the shifts' deliveries still waiting out their settle window due at ``now``."""
+        ids = list(shift_ids)
+        return self.db.execute(
+            "UPDATE deliveries SET next_attempt_at = ? WHERE status = 'pending' AND attempts = 0 "
+            f"AND claimed_by IS NULL AND next_attempt_at > ? AND shift_id IN ({_placeholders(ids)})",
+            [to_iso(now), to_iso(now), *ids],
+        ).rowcount
 
     def requeue(self, ids: Iterable[int] = (), all_dead: bool = False) -> int:
         """Give dead deliveries (the given ones, or all) a fresh set of attempts, due now."""

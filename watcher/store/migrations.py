@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
+from watcher.store.corrections_schema import CORRECTIONS_SCHEMA
 from watcher.store.daemon_schema import DAEMON_SCHEMA
 from watcher.store.history_schema import HISTORY_SCHEMA
 from watcher.store.outbox_schema import OUTBOX_SCHEMA
@@ -168,11 +169,18 @@ def _history_schema(db: Database) -> None:
     run_script(db, HISTORY_SCHEMA)
 
 
+def _corrections_schema(db: Database) -> None:
+    run_script(db, CORRECTIONS_SCHEMA)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial_schema),
     Migration(2, "outbox: retries, claims, attempt log; shift sources", _outbox_schema),
     Migration(3, "daemon: feed schedule, moves and hints; heartbeat", _daemon_schema),
     Migration(4, "full-text search over stories; history views", _history_schema),
+    Migration(
+        6, "corrections of shifts, shift status, mutes; views show them", _corrections_schema
+    ),
 )
 
 

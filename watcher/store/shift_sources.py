@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from watcher.models import Decision
+from watcher.store.positions import TIMELINE_SQL, timeline_params
 from watcher.timeutil import to_iso, utc_now
 
 
@@ -22,29 +22,27 @@ class ShiftSourceRecords:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def stance_in_force(self, topic_id: str, actor_id: str) -> dict[str, Any] | None:
-        """The shift that set the actor's current stance, with its position's story and date.
+    def stance_in_force(
+        self, topic_id: str, actor_id: str, at: datetime | None = None
+    ) -> dict[str, Any] | None:
+        """The shift that set the actor's stance in force (``at``: at that moment), with its
+        position's story and date.
 
         None when the stance in force was set by a baseline (or nothing is known yet).
         """
         rows = list(
             self.db.query(
-                """
-                WITH anchor AS (
-                    SELECT id, decision FROM positions
-                    WHERE topic_id = :topic AND actor_id = :actor AND decision IN (:base, :shift)
-                    ORDER BY id DESC LIMIT 1
+                f"""
+                WITH {TIMELINE_SQL},
+                anchor AS (
+                    SELECT id FROM timeline WHERE decision IN (:base, :shift)
+                    ORDER BY said_at DESC, id DESC LIMIT 1
                 )
                 SELECT s.*, p.story_id, p.published FROM anchor
                 JOIN shifts s ON s.after_position_id = anchor.id
                 JOIN positions p ON p.id = anchor.id
                 """,
-                {
-                    "topic": topic_id,
-                    "actor": actor_id,
-                    "base": Decision.BASELINE.value,
-                    "shift": Decision.SHIFT.value,
-                },
+                timeline_params(topic_id, actor_id, at),
             )
         )
         return rows[0] if rows else None
