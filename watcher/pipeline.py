@@ -15,14 +15,13 @@ from datetime import UTC, datetime
 
 from watcher.alert.channels import build_channels
 from watcher.alert.dispatch import DispatchReport, dispatch_due
-from watcher.alert.outbox import corroborate, queue_shift
 from watcher.config import Config, FeedSettings
 from watcher.dedup import story_keys
-from watcher.diff import decide_shift
 from watcher.fetch import describe_error, fetch_all, redact_url
 from watcher.match import TopicMatcher
-from watcher.models import Decision, FetchResult, Position, ShiftDecision, Story
+from watcher.models import FetchResult, Position, ShiftDecision, Story
 from watcher.parse import parse_feed
+from watcher.placement import place_position
 from watcher.stance import actor_positions, forget_texts
 from watcher.store import Store
 from watcher.timeutil import utc_now
@@ -187,19 +186,9 @@ class Pipeline:
         return known is None, recorded
 
     def record_position(self, position: Position) -> _Recorded:
-        """Compare a position with the actor's current one and store it (with its shift, if any)."""
-        prior = self.store.positions.current(position.topic_id, position.actor_id)
-        decision = decide_shift(prior.position if prior else None, position, self.config.shifts)
-        position_id, shift_id = self.store.positions.record(position, decision, prior)
-        if shift_id is not None:
-            queue_shift(self.store, self.config.alerts, shift_id, position)
-        elif decision.decision is Decision.BASELINE:
-            log.info(
-                "baseline for %s on %s: %s", position.actor_id, position.topic_id, position.stance
-            )
-        else:  # another outlet reporting a shift's new stance is a source of it, not an alert
-            corroborate(self.store, self.config.alerts, position_id, position)
-        return position, decision, shift_id
+        """Place a position in the actor's timeline (event time) and store it with its shift."""
+        placed = place_position(self.store, self.config, position)
+        return position, placed.decision, placed.shift_id
 
     def dispatch(self) -> DispatchReport:
         """Send the alerts that are due through the configured channels (one outbox pass)."""

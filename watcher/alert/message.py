@@ -22,6 +22,7 @@ class Source:
     outlet: str = ""  # the feed's configured name
     title: str = ""  # the story's title, as the feed gave it
     corroborating: bool = False  # a later outlet's own report, not the story that showed the shift
+    second_hand: bool = False  # the outlet knew the statement only through someone else
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ def load_alert(store: Store, shift_id: int, topics: dict[str, Topic]) -> Alert:
             outlet=s["feed_name"],
             title=s["title"],
             corroborating=bool(s["corroborating"]),
+            second_hand=bool(s["second_hand"]),
         )
         for s in store.shift_sources.sources(shift_id)
     )

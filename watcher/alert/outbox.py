@@ -71,7 +71,10 @@ def corroborate(
     alert is sent.
     """
     now = now or utc_now()
-    shift = store.shift_sources.stance_in_force(position.topic_id, position.actor_id)
+    # the shift in force when the report was published: reports arrive in any order
+    shift = store.shift_sources.stance_in_force(
+        position.topic_id, position.actor_id, at=position.published
+    )
     if (
         shift is None
         or not position.story_id

@@ -79,7 +79,9 @@ def source_label(source: Source) -> str:
     outlet = source.outlet or source.feed_url
     label = f"{outlet}: {source.title}" if source.title else outlet
     if source.published:
-        label += f" ({source.published:%Y-%m-%d})"
+        label += f" ({source.published:%Y-%m-%d %H:%M})"
+    if source.second_hand:
+        label += " [second-hand]"
     return label + (" [reworded]" if source.corroborating else "")
 
 
@@ -169,6 +171,7 @@ def render_dict(alert: Alert) -> dict[str, Any]:
                 "link": s.link,
                 "published": to_iso(s.published),
                 "corroborating": s.corroborating,
+                "second_hand": s.second_hand,
             }
             for s in alert.sources
         ],

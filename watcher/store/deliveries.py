@@ -273,9 +273,10 @@ class DeliveryRecords:
         """Make the shifts' deliveries still waiting out their settle window due at ``now``."""
         ids = list(shift_ids)
         return self.db.execute(
-            "UPDATE deliveries SET next_attempt_at = ? WHERE status = 'pending' AND attempts = 0 "
-            f"AND claimed_by IS NULL AND next_attempt_at > ? AND shift_id IN ({_placeholders(ids)})",
-            [to_iso(now), to_iso(now), *ids],
+            "UPDATE deliveries SET next_attempt_at = :now WHERE status = 'pending' "
+            "AND attempts = 0 AND claimed_by IS NULL AND next_attempt_at > :now "
+            f"AND shift_id IN ({', '.join(f':s{i}' for i in range(len(ids)))})",
+            {"now": to_iso(now), **{f"s{i}": shift_id for i, shift_id in enumerate(ids)}},
         ).rowcount
 
     def requeue(self, ids: Iterable[int] = (), all_dead: bool = False) -> int:

@@ -158,15 +158,27 @@ class PositionRecords:
         )
         if not decision.is_shift:
             return position_id, None
+        return position_id, self.save_shift(position_id, position, decision, prior, moving)
+
+    def save_shift(
+        self,
+        position_id: int,
+        position: Position,
+        decision: ShiftDecision,
+        prior: StoredPosition | None,
+        shift_id: int | None = None,
+    ) -> int:
+        """Add the shift a stored position makes, or (``shift_id``) re-point an existing shift
+        at it and at its new prior; returns the shift id."""
         fields = _shift_fields(position_id, position, decision, prior)
-        if moving is not None:
+        if shift_id is not None:
             assignments = ", ".join(f"{column} = :{column}" for column in fields)
             self.db.execute(
-                f"UPDATE shifts SET {assignments} WHERE id = :id", {**fields, "id": moving}
+                f"UPDATE shifts SET {assignments} WHERE id = :id", {**fields, "id": shift_id}
             )
-            return position_id, moving
+            return shift_id
         fields |= {"topic_id": position.topic_id, "actor_id": position.actor_id}
-        return position_id, insert(self.db, "shifts", fields | {"detected_at": to_iso(utc_now())})
+        return insert(self.db, "shifts", fields | {"detected_at": to_iso(utc_now())})
 
     def redecide(self, position_id: int, decision: ShiftDecision, prior_id: int | None) -> None:
         """Replace a stored position's decision (the timeline before it changed)."""

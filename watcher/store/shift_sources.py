@@ -60,28 +60,34 @@ class ShiftSourceRecords:
         )
 
     def sources(self, shift_id: int) -> list[dict[str, Any]]:
-        """Every feed entry that reported the shift: its own story's, then corroborating ones.
+        """Every feed entry that reported the shift, earliest first; at the same time a
+        first-hand report before a second-hand one, the shift's own story before the others.
 
         Each row has ``feed_url``, ``feed_name``, ``title`` (the story's), ``link``,
-        ``published`` and ``corroborating`` (0 for the shift's own story).
+        ``published``, ``corroborating`` (0 for the shift's own story) and ``second_hand``
+        (1 when the statement was known only through someone else).
         """
         return list(
             self.db.query(
                 """
                 WITH reporting AS (
-                    SELECT p.story_id, 0 AS corroborating, '' AS added_at FROM shifts s
+                    SELECT p.story_id, 0 AS corroborating, p.explanation FROM shifts s
                     JOIN positions p ON p.id = s.after_position_id
                     WHERE s.id = :shift AND p.story_id IS NOT NULL
                     UNION ALL
-                    SELECT story_id, 1, added_at FROM shift_sources WHERE shift_id = :shift
+                    SELECT source.story_id, 1, p.explanation FROM shift_sources source
+                    JOIN positions p ON p.id = source.position_id
+                    WHERE source.shift_id = :shift
                 )
                 SELECT ss.feed_url, COALESCE(f.name, '') AS feed_name, st.title, ss.link,
-                       ss.published, r.corroborating
+                       ss.published, r.corroborating,
+                       r.explanation LIKE '%second-hand%' AS second_hand
                 FROM reporting r
                 JOIN stories st ON st.id = r.story_id
                 JOIN story_sources ss ON ss.story_id = r.story_id
                 LEFT JOIN feeds f ON f.url = ss.feed_url
-                ORDER BY r.corroborating, r.added_at, ss.seen_at, ss.rowid
+                ORDER BY COALESCE(ss.published, ss.seen_at), second_hand, r.corroborating,
+                         ss.seen_at, ss.rowid
                 """,
                 {"shift": shift_id},
             )
