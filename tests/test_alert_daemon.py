@@ -1,0 +1,94 @@
+"""The daemon alerts in event time: two outlets report one shift, the earlier report is served
+slowly, and the one alert still names it as the new position and lists both outlets."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import AIR_COVER_TOPIC
+from feedserver import FeedServer
+from rss import Item, rss
+from test_daemon import WATCHER, Daemon, settings
+
+FIRST_HAND = Item(
+    "gazette-1",
+    "US refuses air cover for European force in Ukraine",
+    "The White House said on Wednesday it has refused to provide air cover for the Coalition "
+    "of the Willing in Ukraine.",
+    "Wed, 11 Jun 2025 18:05:00 GMT",
+)
+SECOND_HAND = Item(
+    "digest-1",
+    "Report: US will not give air cover",
+    "The United States has refused to provide air cover for the Coalition of the Willing, "
+    "according to a report by a news agency.",
+    "Wed, 11 Jun 2025 21:10:00 GMT",
+)
+BASELINE = """
+[[positions]]
+topic = "air-cover"
+actor = "US"
+stance = "observing"
+as_of = 2025-06-01
+evidence = ["The White House has not ruled out air cover."]
+source = "desk notes"
+"""
+
+
+@pytest.fixture
+def daemon(tmp_path: Path) -> Iterator[Daemon]:
+    process = Daemon(tmp_path)
+    yield process
+    process.kill()
+
+
+@pytest.mark.slow
+def test_the_earlier_report_served_slowly_is_the_alert_s_new_position(
+    daemon: Daemon, server: FeedServer, tmp_path: Path
+) -> None:
+    server.set("/gazette.xml", rss("Gazette", [FIRST_HAND]), delay=1)
+    server.set("/digest.xml", rss("Digest", [SECOND_HAND]))
+    alerts = tmp_path / "alerts.jsonl"
+    topic = AIR_COVER_TOPIC
+    daemon.config.write_text(
+        settings(fetch={"timeout": 5, "default_interval": 60}, alerts={"settle": "3s"})
+        + "".join(
+            f'\n[[feeds]]\nurl = "{server.url(f"/{name}.xml")}"\nname = "{name}"\n'
+            for name in ("gazette", "digest")
+        )
+        + f'\n[[alerts.channels]]\ntype = "jsonl"\npath = "{alerts}"\n'
+        + f"\n[[topics]]\nid = {json.dumps(topic['id'])}\nclaim = {json.dumps(topic['claim'])}\n"
+        + f"terms = {json.dumps(topic['terms'])}\n"
+        + '[[topics.actors]]\nid = "US"\naliases = ["United States", "White House"]\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "baseline.toml").write_text(BASELINE, encoding="utf-8")
+    imported = subprocess.run(
+        [WATCHER, "-c", str(daemon.config), "--db", str(daemon.db), "positions", "import",
+         str(tmp_path / "baseline.toml")],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert imported.returncode == 0, imported.stderr
+    daemon.start()
+    daemon.wait_for(lambda: alerts.exists() and alerts.read_text(), "the alert", timeout=15)
+    time.sleep(1.2)  # one more dispatch pass: nothing else goes out
+    code, _ = daemon.stop()
+    assert code == 0, daemon.tail()
+
+    [alert] = [json.loads(line) for line in alerts.read_text().splitlines()]
+    assert alert["after"]["published"] == "2025-06-11T18:05:00+00:00"
+    assert "refused to provide air cover" in " ".join(alert["after"]["evidence"])
+    assert [s["outlet"] for s in alert["sources"]] == ["gazette", "digest"]
+    assert [s["second_hand"] for s in alert["sources"]] == [False, True]
+    # the digest's report was recorded first: the slow feed's arrival moved the evidence
+    recorded = daemon.query(
+        "SELECT p.decision FROM positions p JOIN story_sources s ON s.story_id = p.story_id "
+        "ORDER BY p.id"
+    )
+    assert [row["decision"] for row in recorded] == ["restated", "shift"]
+    assert daemon.query("SELECT COUNT(*) FROM shifts")[0][0] == 1
