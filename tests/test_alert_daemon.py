@@ -4,7 +4,6 @@ slowly, and the one alert still names it as the new position and lists both outl
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +12,11 @@ import pytest
 from conftest import AIR_COVER_TOPIC
 from feedserver import FeedServer
 from rss import Item, rss
-from test_daemon import WATCHER, Daemon, settings
+from test_daemon import Daemon, settings
+
+from watcher.config import load_config
+from watcher.positions_file import import_positions, load_positions
+from watcher.store import Store
 
 FIRST_HAND = Item(
     "gazette-1",
@@ -68,12 +71,9 @@ def test_the_earlier_report_served_slowly_is_the_alert_s_new_position(
         encoding="utf-8",
     )
     (tmp_path / "baseline.toml").write_text(BASELINE, encoding="utf-8")
-    imported = subprocess.run(
-        [WATCHER, "-c", str(daemon.config), "--db", str(daemon.db), "positions", "import",
-         str(tmp_path / "baseline.toml")],
-        capture_output=True, text=True,
-    )  # fmt: skip
-    assert imported.returncode == 0, imported.stderr
+    topics = {t.id: t for t in load_config(daemon.config).topic_list()}
+    with Store(daemon.db) as store:  # what `watcher positions import` does, without a process
+        import_positions(store, load_positions(tmp_path / "baseline.toml", topics))
     daemon.start()
     daemon.wait_for(lambda: alerts.exists() and alerts.read_text(), "the alert", timeout=15)
     time.sleep(1.2)  # one more dispatch pass: nothing else goes out
