@@ -141,6 +141,7 @@ class TopicSettings(_Strict):
     """One ``[[topics]]`` entry: a claim and the actors whose stance on it is tracked."""
 
     id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][\w.\-]*$")
+    title: str = ""  # a human name for subjects and headings; default: the id
     claim: str = Field(min_length=8)
     terms: list[str] = []
     actors: list[ActorSettings] = Field(min_length=1)
@@ -150,6 +151,7 @@ class TopicSettings(_Strict):
         """The plain dataclass the pipeline stages use."""
         return Topic(
             id=self.id,
+            title=self.title or self.id,
             claim=self.claim,
             terms=tuple(self.terms),
             actors=tuple(

@@ -43,6 +43,8 @@ class DispatchReport:
     held: int = 0  # due, but in quiet hours or collecting for a digest
     released: int = 0  # claims of a dispatcher that died, made due again
     messages: int = 0  # messages sent: a digest carries several deliveries
+    # when the next delivery waiting (settle window, backoff, quiet hours, digest) is due
+    wake_at: datetime | None = None
 
     def summary(self) -> str:
         """One line for humans."""
@@ -96,31 +98,36 @@ def plan_messages(
     quiet: QuietHoursSettings | None,
     max_batch: int,
     now: datetime,
-) -> tuple[list[_Plan], int]:
-    """Split one channel's due deliveries into messages; returns (plans, number held back).
+) -> tuple[list[_Plan], int, datetime | None]:
+    """Split one channel's due deliveries into messages.
 
-    A digest that was tried before is resent with exactly the same deliveries (so its key, and
-    an email's Message-ID, stay the same); new deliveries on a digest channel wait until the
-    oldest has waited the digest window, then go out together.
+    Returns (plans, number held back, when the held ones may go). A digest that was tried
+    before is resent with exactly the same deliveries (so its key, and an email's Message-ID,
+    stay the same); new deliveries on a digest channel wait until the oldest has waited the
+    digest window, then go out together.
     """
     if not rows:
-        return [], 0
+        return [], 0, None
     channel = rows[0]["channel"]
-    if quiet_until(now, quiet):
-        return [], len(rows)
+    quiet_end = quiet_until(now, quiet)
+    if quiet_end:
+        return [], len(rows), quiet_end
     plans: list[_Plan] = []
     batched = sorted((r for r in rows if r["batch"]), key=lambda r: (r["batch"], r["id"]))
     for batch, members in groupby(batched, key=lambda r: r["batch"]):
         plans.append(_Plan(channel, [r["id"] for r in members], batch))
     loose = [r for r in rows if not r["batch"]]
     if not digest:
-        return plans + [_Plan(channel, [r["id"]], None) for r in loose], 0
-    if not loose or not digest_ready(from_iso(loose[0]["created_at"]), digest, now):
-        return plans, len(loose)
+        return plans + [_Plan(channel, [r["id"]], None) for r in loose], 0, None
+    if not loose:
+        return plans, 0, None
+    first_queued = from_iso(loose[0]["created_at"])
+    if not digest_ready(first_queued, digest, now):
+        return plans, len(loose), first_queued + timedelta(seconds=digest)
     for start in range(0, len(loose), max_batch):
         chunk = loose[start : start + max_batch]
         plans.append(_Plan(channel, [r["id"] for r in chunk], f"digest-{uuid.uuid4().hex}"))
-    return plans, 0
+    return plans, 0, None
 
 
 def dispatch_due(
@@ -146,11 +153,12 @@ def dispatch_due(
     report.released = store.deliveries.release_stale(clock(), worker_alive, settings.max_attempts)
     policies = {channel.name: channel for channel in settings.channels}
     due = store.deliveries.due(clock())
+    wakes: list[datetime | None] = []
     for name, rows in groupby(sorted(due, key=lambda r: r["channel"]), key=lambda r: r["channel"]):
         channel = channels.get(name)
         max_batch = channel.max_batch if channel else 1
         policy = policies.get(name)  # None: the channel was removed from the config
-        plans, held = plan_messages(
+        plans, held, held_until = plan_messages(
             list(rows),
             policy.digest if policy else 0.0,
             policy.quiet_hours if policy else None,
@@ -158,12 +166,15 @@ def dispatch_due(
             clock(),
         )
         report.held += held
+        wakes.append(held_until)
         for plan in plans:
             claim = store.deliveries.claim(
                 plan.ids, worker, clock(), clock() + timedelta(seconds=settings.lease), plan.batch
             )
             if claim is not None:  # None: another dispatcher took it first
                 _send(store, channel, claim, topics, settings, clock, rand, report)
+    wakes.append(store.deliveries.next_due(clock()))
+    report.wake_at = min((w for w in wakes if w is not None), default=None)
     return report
 
 

@@ -95,7 +95,7 @@ def _position_html(label: str, position: Position | None, runs: list[Run]) -> li
 def _alert_html(alert: Alert) -> str:
     before = escape(alert.before.stance) if alert.before else "no position"
     parts = [
-        f"<h2>{escape(alert.actor_name)} on {escape(alert.topic_id)}: "
+        f"<h2>{escape(alert.actor_name)} on {escape(alert.topic_title)}: "
         f'<del style="{_DEL_STYLE}">{before}</del> &#8594; '
         f'<ins style="{_INS_STYLE}">{escape(alert.after.stance)}</ins></h2>',
         f"<p><strong>Claim:</strong> {escape(alert.claim)}<br>"

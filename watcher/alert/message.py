@@ -31,6 +31,7 @@ class Alert:
 
     shift_id: int
     topic_id: str
+    topic_title: str  # the topic's human title, else its id
     claim: str
     actor_id: str
     actor_name: str
@@ -46,7 +47,7 @@ class Alert:
     def headline(self) -> str:
         """One line: who moved, on what, from what to what."""
         before = self.before.stance if self.before else "no position"
-        return f"{self.actor_name} shifted on {self.topic_id}: {before} -> {self.after.stance}"
+        return f"{self.actor_name} shifted on {self.topic_title}: {before} -> {self.after.stance}"
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ def load_alert(store: Store, shift_id: int, topics: dict[str, Topic]) -> Alert:
     return Alert(
         shift_id=shift_id,
         topic_id=row["topic_id"],
+        topic_title=(topic.title if topic else "") or row["topic_id"],
         claim=topic.claim if topic else "",
         actor_id=row["actor_id"],
         actor_name=actor_name,

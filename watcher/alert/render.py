@@ -154,6 +154,7 @@ def render_dict(alert: Alert) -> dict[str, Any]:
     return {
         "shift_id": alert.shift_id,
         "topic": alert.topic_id,
+        "topic_title": alert.topic_title,
         "claim": alert.claim,
         "actor": alert.actor_id,
         "actor_name": alert.actor_name,

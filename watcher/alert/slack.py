@@ -106,7 +106,7 @@ def alert_blocks(alert: Alert) -> list[dict[str, Any]]:
             },
         },
         _section(
-            f"*Topic:* {mrkdwn_escape(alert.topic_id)}\n*Claim:* {mrkdwn_escape(alert.claim)}\n"
+            f"*Topic:* {mrkdwn_escape(alert.topic_title)}\n*Claim:* {mrkdwn_escape(alert.claim)}\n"
             f"*Reason:* {mrkdwn_escape(alert.reason)}"
         ),
         _section(_position_text("Before", alert.before, before_runs(alert.diff))),

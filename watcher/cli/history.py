@@ -19,7 +19,11 @@ from watcher.history.timeline import known_topics, timeline
 def change(row: dict[str, Any]) -> str:
     """The decision column: a shift stands out with its before and after."""
     if row["shift_id"] is not None:
-        return f">> SHIFT {row['shifted_from'] or 'none'} -> {row['stance']}"
+        mark = f">> SHIFT {row['shifted_from'] or 'none'} -> {row['stance']}"
+        voided = row["shift_status"] in ("rejected", "superseded")
+        return f"{mark} ({row['shift_status']})" if voided else mark
+    if row["decision"] == "late":  # kept, never alerted: say why
+        return f"late: {row['decision_reason']}"
     return row["decision"]
 
 
@@ -32,7 +36,7 @@ TABLE = (
     Column("date", date_cell("said_at")),
     Column("actor", cell("actor_id")),
     Column("stance", cell("stance")),
-    Column("change", change),
+    Column("change", change, width=40),
     Column("evidence", cell("statement"), width=60),
     Column("source", source, width=24),
 )
@@ -49,7 +53,8 @@ def command(
 ) -> None:
     """The timeline of positions on TOPIC: stance, evidence, source and date, oldest first.
 
-    Positions that shifted an actor's stance are marked ">> SHIFT before -> after".
+    Positions that shifted an actor's stance are marked ">> SHIFT before -> after" (and
+    "(rejected)" when an analyst rejected the shift); a late position says why it is late.
     """
     with closing(history_connection(context)) as connection:
         rows = timeline(connection, HistoryFilter(topic, actor, since))

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from watcher.timeutil import to_iso, utc_now
+from watcher.timeutil import from_iso, to_iso, utc_now
 
 # cancelled: never to be sent (its shift was rejected or superseded, or muted); reason in last_error
 STATUSES = ("pending", "sent", "dead", "cancelled")
@@ -101,6 +101,27 @@ class DeliveryRecords:
                 [to_iso(now)],
             )
         )
+
+    def next_due(self, now: datetime) -> datetime | None:
+        """When the next pending delivery not due yet (settling, backing off) becomes due."""
+        [(when,)] = self.db.execute(
+            "SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending' "
+            "AND claimed_by IS NULL AND next_attempt_at > ?",
+            [to_iso(now)],
+        ).fetchall()
+        return from_iso(when)
+
+    def digest_since(self, now: datetime) -> dict[str, datetime]:
+        """Per channel, when the oldest due delivery not yet in a digest batch was queued."""
+        return {
+            channel: from_iso(created)
+            for channel, created in self.db.execute(
+                "SELECT channel, MIN(created_at) FROM deliveries WHERE status = 'pending' "
+                "AND claimed_by IS NULL AND batch IS NULL AND next_attempt_at <= ? "
+                "GROUP BY channel",
+                [to_iso(now)],
+            )
+        }
 
     def claim(
         self, ids: list[int], worker: str, now: datetime, until: datetime, batch: str | None = None

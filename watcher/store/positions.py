@@ -24,6 +24,11 @@ TIMELINE_SQL = """timeline AS (
           AND void.status IN ('rejected', 'superseded'))
 )"""
 
+# The position that set the stance in force: the last baseline or shift of the timeline.
+ANCHOR_SQL = """anchor AS (
+    SELECT * FROM timeline WHERE decision IN (:base, :shift) ORDER BY said_at DESC, id DESC LIMIT 1
+)"""
+
 
 def timeline_params(topic_id: str, actor_id: str, until: datetime | None) -> dict[str, Any]:
     """Parameters of ``TIMELINE_SQL``; ``until`` None: up to the end of time."""
@@ -83,11 +88,7 @@ class PositionRecords:
         rows = list(
             self.db.query(
                 f"""
-                WITH {TIMELINE_SQL},
-                anchor AS (
-                    SELECT id, stance, said_at FROM timeline
-                    WHERE decision IN (:base, :shift) ORDER BY said_at DESC, id DESC LIMIT 1
-                )
+                WITH {TIMELINE_SQL}, {ANCHOR_SQL}
                 SELECT t.* FROM timeline t JOIN anchor a ON (t.said_at, t.id) >= (a.said_at, a.id)
                 WHERE t.stance = a.stance ORDER BY t.said_at DESC, t.id DESC LIMIT 1
                 """,
@@ -179,6 +180,48 @@ class PositionRecords:
             return shift_id
         fields |= {"topic_id": position.topic_id, "actor_id": position.actor_id}
         return insert(self.db, "shifts", fields | {"detected_at": to_iso(utc_now())})
+
+    def has_starting(self, position: Position) -> bool:
+        """Whether this starting position (imported or set by an analyst) is already recorded."""
+        return bool(
+            list(
+                self.db.query(
+                    "SELECT 1 FROM positions WHERE story_id IS NULL AND topic_id = ? "
+                    "AND actor_id = ? AND stance = ? AND published IS ? AND evidence = ? "
+                    "AND source_title = ? AND link IS ? AND decision = ? LIMIT 1",
+                    [
+                        position.topic_id,
+                        position.actor_id,
+                        position.stance.value,
+                        to_iso(position.published),
+                        json.dumps(list(position.verdict.evidence)),
+                        position.source_title,
+                        position.link,
+                        Decision.BASELINE.value,
+                    ],
+                )
+            )
+        )
+
+    def in_force(self, topic_id: str | None = None) -> list[dict[str, Any]]:
+        """The stance in force for every actor with a position (on ``topic_id``, or on every
+        topic): the row of the position that set it (baseline or shift), with ``said_at``."""
+        pairs = self.db.execute(
+            "SELECT DISTINCT topic_id, actor_id FROM positions "
+            + ("WHERE topic_id = ? " if topic_id else "")
+            + "ORDER BY topic_id, actor_id",
+            [topic_id] if topic_id else [],
+        ).fetchall()
+        rows = []
+        for topic, actor in pairs:
+            found = list(
+                self.db.query(
+                    f"WITH {TIMELINE_SQL}, {ANCHOR_SQL} SELECT * FROM anchor",
+                    timeline_params(topic, actor, None),
+                )
+            )
+            rows += found
+        return rows
 
     def redecide(self, position_id: int, decision: ShiftDecision, prior_id: int | None) -> None:
         """Replace a stored position's decision (the timeline before it changed)."""

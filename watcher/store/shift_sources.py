@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from watcher.store.positions import TIMELINE_SQL, timeline_params
+from watcher.store.positions import ANCHOR_SQL, TIMELINE_SQL, timeline_params
 from watcher.timeutil import to_iso, utc_now
 
 
@@ -33,14 +33,9 @@ class ShiftSourceRecords:
         rows = list(
             self.db.query(
                 f"""
-                WITH {TIMELINE_SQL},
-                anchor AS (
-                    SELECT id FROM timeline WHERE decision IN (:base, :shift)
-                    ORDER BY said_at DESC, id DESC LIMIT 1
-                )
-                SELECT s.*, p.story_id, p.published FROM anchor
+                WITH {TIMELINE_SQL}, {ANCHOR_SQL}
+                SELECT s.*, anchor.story_id, anchor.published FROM anchor
                 JOIN shifts s ON s.after_position_id = anchor.id
-                JOIN positions p ON p.id = anchor.id
                 """,
                 timeline_params(topic_id, actor_id, at),
             )
