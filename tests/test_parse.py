@@ -22,7 +22,7 @@ RSS = """<?xml version="1.0" encoding="utf-8"?>
   <ttl>45</ttl>
   <item>
     <title>Minister &lt;b&gt;rules out&lt;/b&gt; air cover</title>
-    <link>/world/air-cover?utm_source=rss&amp;id=7#comments</link>
+    <link>/world/air-cover?utm_source=rss&amp;id=7#xtor=RSS-3</link>
     <guid isPermaLink="false">story-7</guid>
     <pubDate>Tue, 10 Jun 2025 14:30:00 +0200</pubDate>
     <description>Short summary.</description>
@@ -184,9 +184,13 @@ def test_the_http_charset_is_honoured() -> None:
     ("link", "canonical"),
     [
         (
-            "HTTPS://Example.ORG:443/a/b?x=1&utm_source=rss&y=2#frag",
+            "HTTPS://Example.ORG:443/a/b?x=1&utm_source=rss&y=2#xtor=RSS-3",
             "https://example.org/a/b?x=1&y=2",
         ),
+        # a fragment naming a part of the page is the entry's own; one with parameters tracks
+        ("https://e.org/live/summit#post-2", "https://e.org/live/summit#post-2"),
+        ("https://e.org/a#utm_source=feed&utm_medium=rss", "https://e.org/a"),
+        ("https://e.org/a#", "https://e.org/a"),
         ("http://example.org:80", "http://example.org/"),
         ("http://example.org:8080/p?ref=home", "http://example.org:8080/p"),
         ("https://e.org/p?fbclid=1&gclid=2&mc_cid=3&mc_eid=4&ocid=5&cmpid=6", "https://e.org/p"),

@@ -12,12 +12,13 @@ import hashlib
 import logging
 import re
 import time
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 from urllib.request import url2pathname
 
@@ -35,6 +36,7 @@ ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml, "
     "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8"
 )
+ACCEPT_ENCODING = "gzip, deflate"  # the codings read_capped decodes within the size cap
 _PERMANENT_REDIRECTS = frozenset({301, 308})
 _RETRY_AFTER_STATUSES = frozenset({429, 503})
 _MAX_ERROR_CHARS = 300
@@ -50,7 +52,11 @@ def user_agent(settings: FetchSettings) -> str:
 def make_client(settings: FetchSettings) -> httpx.AsyncClient:
     """An HTTP client configured for polling feeds: polite, bounded redirects, timeouts, limits."""
     return httpx.AsyncClient(
-        headers={"User-Agent": user_agent(settings), "Accept": ACCEPT},
+        headers={
+            "User-Agent": user_agent(settings),
+            "Accept": ACCEPT,
+            "Accept-Encoding": ACCEPT_ENCODING,
+        },
         follow_redirects=True,
         max_redirects=MAX_REDIRECTS,
         timeout=httpx.Timeout(settings.timeout),
@@ -204,9 +210,10 @@ async def _fetch_http(
             if status in _RETRY_AFTER_STATUSES:
                 retry_after = parse_retry_after(response.headers.get("retry-after"))
             return _result(state, error=f"HTTP {status}", retry_after=retry_after, **common)
-        body = await _read_capped(response, settings.max_bytes)
-        if body is None:
-            return _result(state, error=_too_large(settings.max_bytes), **common)
+        try:
+            body = await read_capped(response, settings.max_bytes)
+        except (BodyTooLarge, UnsupportedEncoding) as exc:
+            return _result(state, error=str(exc), **common)
         return _content_result(
             state,
             body,
@@ -231,17 +238,98 @@ def _moved_permanently(history: list[httpx.Response]) -> bool:
     return bool(history) and all(hop.status_code in _PERMANENT_REDIRECTS for hop in history)
 
 
-async def _read_capped(response: httpx.Response, limit: int) -> bytes | None:
-    """The decoded body, or None as soon as it is known to exceed ``limit`` bytes."""
+class BodyTooLarge(ValueError):
+    """A response body larger than the cap, counted after decompression."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(_too_large(limit))
+        self.limit = limit
+
+
+class UnsupportedEncoding(ValueError):
+    """A ``Content-Encoding`` that cannot be decoded within the size cap."""
+
+
+async def read_capped(response: httpx.Response, max_bytes: int) -> bytes:
+    """The decoded body of a streamed response (``client.stream(...)``), at most ``max_bytes``.
+
+    The raw bytes are decompressed here, never more than the bytes still allowed at a time, so
+    memory stays bounded by the cap whatever a compressed body inflates to: a gzip bomb stops
+    at ``max_bytes + 1`` decoded bytes. Handles ``gzip``, ``deflate`` and ``identity`` (what
+    ``make_client`` accepts).
+
+    Raises ``BodyTooLarge`` once the body is known to exceed ``max_bytes`` (a declared
+    Content-Length is checked before reading), ``UnsupportedEncoding`` for any other coding.
+    """
+    decoder = _decoder(response.headers.get("content-encoding", ""))
     declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        return None  # refuse before reading; the decoded size is checked while streaming too
+    if decoder is None and declared.isdigit() and int(declared) > max_bytes:
+        raise BodyTooLarge(max_bytes)  # refuse before reading anything
     body = bytearray()
-    async for chunk in response.aiter_bytes():
-        body += chunk
-        if len(body) > limit:
-            return None
+    async for raw in response.aiter_raw():
+        while raw:
+            room = max_bytes - len(body) + 1  # one byte more than allowed tells "too large"
+            if decoder is None:
+                piece, raw = raw[:room], raw[room:]
+            else:
+                piece = decoder.decompress(raw, room)
+                raw = decoder.unconsumed_tail
+            body += piece
+            if len(body) > max_bytes:
+                raise BodyTooLarge(max_bytes)
+            if decoder is not None and decoder.eof:
+                break  # bytes after the end of the compressed stream are ignored
     return bytes(body)
+
+
+class _Decompressor(Protocol):
+    """What ``read_capped`` needs of a zlib decompression object."""
+
+    unconsumed_tail: bytes
+    eof: bool
+
+    def decompress(self, data: bytes, max_length: int) -> bytes: ...
+
+
+def _decoder(content_encoding: str) -> _Decompressor | None:
+    """A decompressor for the response's coding, None for identity.
+
+    Raises UnsupportedEncoding for a coding other than gzip or deflate, or a chain of them.
+    """
+    codings = [c.strip().lower() for c in content_encoding.split(",")]
+    codings = [c for c in codings if c and c != "identity"]
+    if not codings:
+        return None
+    if codings == ["gzip"] or codings == ["x-gzip"]:
+        return zlib.decompressobj(zlib.MAX_WBITS | 16)
+    if codings == ["deflate"]:
+        return _DeflateDecoder()
+    raise UnsupportedEncoding(f"unsupported Content-Encoding: {content_encoding[:40]}")
+
+
+class _DeflateDecoder:
+    """HTTP ``deflate``: a zlib stream, or the raw deflate stream many servers send instead."""
+
+    def __init__(self) -> None:
+        self._inner = zlib.decompressobj()
+        self._started = False
+
+    def decompress(self, data: bytes, max_length: int) -> bytes:
+        if not self._started:
+            self._started = True
+            try:
+                return self._inner.decompress(data, max_length)
+            except zlib.error:
+                self._inner = zlib.decompressobj(-zlib.MAX_WBITS)
+        return self._inner.decompress(data, max_length)
+
+    @property
+    def unconsumed_tail(self) -> bytes:
+        return self._inner.unconsumed_tail
+
+    @property
+    def eof(self) -> bool:
+        return self._inner.eof
 
 
 def _local_path(url: str) -> Path | None:

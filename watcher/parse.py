@@ -83,9 +83,13 @@ def parse_feed(result: FetchResult) -> ParsedFeed:
 
 
 def canonical_link(url: str) -> str:
-    """The link without tracking parameters and fragment, lower-case scheme/host, no default port.
+    """The link without tracking parameters, lower-case scheme/host, no default port.
 
-    Other query parameters are kept, in order and as written. Non-http(s) URLs are only trimmed.
+    Other query parameters are kept, in order and as written. A fragment is kept when it names
+    a part of the page (``#post-2`` of a live blog, ``#comment-81`` of a comment feed): entries
+    whose links differ only there are different entries. A fragment that carries parameters
+    (``#xtor=RSS-3``, ``#utm_source=feed``) only tracks the click and goes. Non-http(s) URLs are
+    only trimmed.
     """
     url = url.strip()
     try:
@@ -104,7 +108,8 @@ def canonical_link(url: str) -> str:
     if port is not None and port != _DEFAULT_PORTS[scheme]:
         netloc += f":{port}"
     query = "&".join(pair for pair in parts.query.split("&") if pair and not _is_tracking(pair))
-    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+    fragment = "" if "=" in parts.fragment else parts.fragment
+    return urlunsplit((scheme, netloc, parts.path or "/", query, fragment))
 
 
 def _is_tracking(pair: str) -> bool:

@@ -9,6 +9,7 @@ batches, and a feed's validators only after its stories (see ``ingest``).
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -16,7 +17,7 @@ from datetime import UTC, datetime
 from watcher.alert.channels import build_channels
 from watcher.alert.dispatch import DispatchReport, dispatch_due
 from watcher.config import Config, FeedSettings
-from watcher.dedup import story_keys
+from watcher.dedup import another_entry, story_keys
 from watcher.fetch import describe_error, fetch_all, redact_url
 from watcher.match import TopicMatcher
 from watcher.models import FetchResult, Position, ShiftDecision, Story
@@ -44,7 +45,7 @@ class PollReport:
     unchanged: int = 0
     failed: int = 0
     feed_errors: int = 0
-    story_errors: int = 0
+    story_errors: int = 0  # stories (or whole feeds) the store could not record: retried
     new_stories: int = 0
     duplicates: int = 0
     positions: int = 0
@@ -60,6 +61,7 @@ class PollReport:
             f"{self.feed_errors} malformed); {self.new_stories} new stories, "
             f"{self.duplicates} duplicates; {self.positions} positions ({decisions}); "
             f"{len(self.shift_ids)} shifts"
+            + (f"; {self.story_errors} not recorded (retried)" if self.story_errors else "")
         )
 
 
@@ -90,11 +92,16 @@ class Pipeline:
         """Record fetch outcomes and process the new stories (the daemon fetches on its own)."""
         report = PollReport(feeds=len(results))
         stories: list[Story] = []
+        unfinished: set[str] = set()  # feeds with a story (or an outcome) that failed
         for result in results:
-            stories += self.read(result, report)
+            try:
+                stories += self.read(result, report)
+            except sqlite3.Error as exc:  # locked past busy_timeout, disk full: retried
+                report.story_errors += 1
+                unfinished.add(result.url)
+                log.error("cannot record the poll of %s: %s", redact_url(result.url), exc)
         # Chronological order, so each actor's positions are compared in the order they were said.
         stories.sort(key=lambda s: s.published or _UNDATED)
-        unfinished: set[str] = set()  # feeds with a story that failed
         for start in range(0, len(stories), BATCH):
             unfinished |= self._process_batch(stories[start : start + BATCH], report)
         # A changed feed's validators are stored only once all its stories are: killed before
@@ -102,7 +109,10 @@ class Pipeline:
         # skips what was recorded) instead of getting a 304 for stories never recorded.
         for result in results:
             if result.ok and not result.unchanged and result.url not in unfinished:
-                self.store.feeds.record_fetch(result)
+                try:
+                    self.store.feeds.record_fetch(result)
+                except sqlite3.Error as exc:  # the old validators stay: fetched again, no loss
+                    log.error("cannot record the fetch of %s: %s", redact_url(result.url), exc)
         forget_texts()  # a daemon running for months keeps no story in memory between polls
         return report
 
@@ -132,7 +142,10 @@ class Pipeline:
         except Exception as exc:  # its transaction rolled back; the other stories go on
             report.story_errors += 1
             log.exception("story %s from %s failed", story.id, redact_url(story.feed_url))
-            self.store.feeds.record_error(story.feed_url, "process", describe_error(exc))
+            try:
+                self.store.feeds.record_error(story.feed_url, "process", describe_error(exc))
+            except sqlite3.Error as again:  # the store refuses (locked, full): the log has it
+                log.error("cannot record that failure: %s", again)
             return False
         return True
 
@@ -164,11 +177,15 @@ class Pipeline:
         """(is the story new, its recorded positions or None when it was a plain duplicate)."""
         keys = story_keys(story)
         known = self.store.stories.find(keys)
+        if known is not None and another_entry(
+            story, known.key, lambda: self.store.stories.guids_from(known.id, story.feed_url)
+        ):
+            known = None  # e.g. a post of a live blog under the blog's link: a story of its own
         if known is None:
             self.store.stories.add(story, keys)
             self.store.feeds.count_items(story.feed_url, 1)
         else:
-            story_id, content_hash = known
+            story_id, content_hash, _ = known
             if self.store.stories.add_source(story_id, story, keys):
                 self.store.feeds.count_items(story.feed_url, 1)
             if content_hash == story.content_hash:

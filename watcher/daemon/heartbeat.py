@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlite_utils import Database
 
 from watcher import __version__
+from watcher.store.sql import write_transaction
 from watcher.timeutil import from_iso, to_iso
 
 RUNNING = "running"
@@ -66,7 +67,7 @@ def starting(now: datetime, stale_after: float, feeds: int) -> Heartbeat:
 
 def write(db: Database, heartbeat: Heartbeat) -> None:
     """Store ``heartbeat`` as the one heartbeat row."""
-    with db.atomic():
+    with write_transaction(db):
         db.execute(
             "INSERT OR REPLACE INTO daemon_heartbeat (id, pid, host, version, state, started_at, "
             "beat_at, stale_after, feeds, config_loaded_at, reload_error) "

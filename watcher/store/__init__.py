@@ -17,6 +17,7 @@ from watcher.store.feeds import FeedRecords
 from watcher.store.migrations import migrate
 from watcher.store.positions import PositionRecords, StoredPosition
 from watcher.store.shift_sources import ShiftSourceRecords
+from watcher.store.sql import write_transaction
 from watcher.store.stories import StoryRecords
 
 __all__ = ["Store", "StoredPosition"]
@@ -47,8 +48,8 @@ class Store:
         self.corrections = CorrectionRecords(self.db)
 
     def transaction(self) -> AbstractContextManager[Database]:
-        """A transaction; nested calls become savepoints."""
-        return self.db.atomic()
+        """A write transaction holding the write lock from its start; nested: savepoints."""
+        return write_transaction(self.db)
 
     def close(self) -> None:
         """Close the connection."""

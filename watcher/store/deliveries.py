@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from watcher.store.sql import write_transaction
 from watcher.timeutil import from_iso, to_iso, utc_now
 
 # cancelled: never to be sent (its shift was rejected or superseded, or muted); reason in last_error
@@ -130,10 +131,7 @@ class DeliveryRecords:
         when = to_iso(now)
         marks = _placeholders(ids)
         try:
-            with self.db.atomic():
-                # The UPDATE is the transaction's first statement, so it takes the write lock at
-                # once and waits (busy_timeout) for another writer instead of failing later on a
-                # stale snapshot.
+            with write_transaction(self.db):
                 taken = self.db.execute(
                     f"UPDATE deliveries SET claimed_by = ?, claimed_until = ?, batch = ? "
                     f"WHERE id IN ({marks}) AND status = 'pending' AND claimed_by IS NULL "
@@ -199,7 +197,7 @@ class DeliveryRecords:
         values = {**params, "now": to_iso(now), "worker": claim.worker}
         marks = ", ".join(f":id{i}" for i in range(len(claim.ids)))
         values |= {f"id{i}": delivery_id for i, delivery_id in enumerate(claim.ids)}
-        with self.db.atomic():
+        with write_transaction(self.db):
             # The attempt row first: its outcome reads the delivery's attempts before the update.
             self.db.execute(
                 f"UPDATE delivery_attempts SET finished_at = :now, error = :error, outcome = "
@@ -247,7 +245,7 @@ class DeliveryRecords:
                 "reason": reason,
                 "max": max_attempts,
             }
-            with self.db.atomic():
+            with write_transaction(self.db):
                 freed = self.db.execute(
                     "UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL, "
                     "attempts = attempts + 1, last_error = :reason, next_attempt_at = :now, "
@@ -304,7 +302,7 @@ class DeliveryRecords:
         """Give dead deliveries (the given ones, or all) a fresh set of attempts, due now."""
         ids = list(ids)
         where = "status = 'dead'" + ("" if all_dead else f" AND id IN ({_placeholders(ids)})")
-        with self.db.atomic():
+        with write_transaction(self.db):
             return self.db.execute(
                 "UPDATE deliveries SET status = 'pending', attempts = 0, dead_at = NULL, "
                 f"batch = NULL, next_attempt_at = ? WHERE {where}",

@@ -10,6 +10,7 @@ from sqlite_utils import Database
 
 from watcher.config import FeedSettings
 from watcher.models import FeedState, FetchResult, ParsedFeed
+from watcher.store.sql import write_transaction
 from watcher.timeutil import to_iso, utc_now
 
 # Errors kept per feed; older ones are pruned so a feed failing for months stays bounded.
@@ -28,7 +29,7 @@ class FeedRecords:
         Rows of feeds no longer configured stay (their stories refer to them), marked
         ``configured = 0``. A feed the server removed (410) stays disabled whatever the config says.
         """
-        with self.db.atomic():
+        with write_transaction(self.db):
             self.db.execute("UPDATE feeds SET configured = 0")
             for feed in feeds:
                 self.db.execute(
@@ -55,7 +56,7 @@ class FeedRecords:
         success also lifts a 410 Gone: the feed is back (``watcher poll --once --feed URL``).
         """
         now = to_iso(utc_now())
-        with self.db.atomic():
+        with write_transaction(self.db):
             if result.ok:
                 self.db.execute(
                     "UPDATE feeds SET etag = ?, last_modified = ?, body_hash = ?, last_status = ?, "
@@ -91,7 +92,7 @@ class FeedRecords:
 
         A malformed feed's entries are still processed.
         """
-        with self.db.atomic():
+        with write_transaction(self.db):
             self.db.execute(
                 "UPDATE feeds SET ttl_minutes = ? WHERE url = ?", [parsed.ttl_minutes, parsed.url]
             )
@@ -121,7 +122,7 @@ class FeedRecords:
 
     def record_error(self, url: str, stage: str, message: str) -> None:
         """Record a problem with one of a feed's stories (``stage`` says where it happened)."""
-        with self.db.atomic():
+        with write_transaction(self.db):
             self._record_error(url, stage, message)
 
     def _record_error(self, url: str, stage: str, message: str) -> None:

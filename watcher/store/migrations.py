@@ -13,6 +13,7 @@ from watcher.store.corrections_schema import CORRECTIONS_SCHEMA
 from watcher.store.daemon_schema import DAEMON_SCHEMA
 from watcher.store.history_schema import HISTORY_SCHEMA
 from watcher.store.outbox_schema import OUTBOX_SCHEMA
+from watcher.store.sql import write_transaction
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,9 @@ def migrate(db: Database, migrations: tuple[Migration, ...] = MIGRATIONS) -> lis
     for migration in sorted(migrations, key=lambda m: m.version):
         if migration.version in applied:
             continue
-        with db.atomic():
+        with write_transaction(db):
+            if migration.version in applied_versions(db):
+                continue  # another process applied it while this one waited for the lock
             migration.apply(db)
             db["schema_migrations"].insert(
                 {

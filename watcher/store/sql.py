@@ -1,10 +1,42 @@
-"""Plain SQL helpers for the store's hot path."""
+"""Plain SQL helpers for the store: write transactions and the hot path's inserts."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlite_utils import Database
+
+
+@contextmanager
+def write_transaction(db: Database) -> Iterator[Database]:
+    """A write transaction that holds SQLite's write lock from its start; nested: a savepoint.
+
+    A plain (deferred) ``BEGIN`` starts as a reader and asks for the write lock at its first
+    write; if another connection committed in between, SQLite refuses at once with "database is
+    locked" (``busy_timeout`` cannot help: the transaction's snapshot is already stale).
+    ``BEGIN IMMEDIATE`` takes the lock first, waiting up to ``busy_timeout`` for it, so every
+    read inside sees what it writes against. Every multi-statement write in watcher goes
+    through here; sqlite-utils' ``atomic()`` opens a deferred ``BEGIN``.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():  # a savepoint inside the enclosing immediate transaction
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:  # an error may have ended the transaction already
+            db.conn.execute("ROLLBACK")
+        raise
+    try:
+        db.conn.execute("COMMIT")
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
 
 
 def insert(db: Database, table: str, row: dict[str, Any]) -> int:

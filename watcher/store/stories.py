@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import NamedTuple
 
 from sqlite_utils import Database
 
@@ -11,14 +12,22 @@ from watcher.store.sql import insert
 from watcher.timeutil import to_iso, utc_now
 
 
+class KnownStory(NamedTuple):
+    """A stored story found under one of an entry's keys."""
+
+    id: str
+    content_hash: str
+    key: str  # the key it was found under
+
+
 class StoryRecords:
     """Reads and writes ``stories``, ``story_sources``, ``story_keys`` and ``story_topics``."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def find(self, keys: list[str]) -> tuple[str, str] | None:
-        """The (story id, content hash) of a known story under any of ``keys``, trusted first."""
+    def find(self, keys: list[str]) -> KnownStory | None:
+        """The known story under any of ``keys``, trusted first."""
         for key in keys:
             row = self.db.execute(
                 "SELECT s.id, s.content_hash FROM story_keys k JOIN stories s ON s.id = k.story_id "
@@ -26,8 +35,17 @@ class StoryRecords:
                 [key],
             ).fetchone()
             if row:
-                return row[0], row[1]
+                return KnownStory(row[0], row[1], key)
         return None
+
+    def guids_from(self, story_id: str, feed_url: str) -> set[str]:
+        """The guids under which ``feed_url`` carried story ``story_id``."""
+        rows = self.db.execute(
+            "SELECT guid FROM story_sources WHERE story_id = ? AND feed_url = ? "
+            "AND guid IS NOT NULL",
+            [story_id, feed_url],
+        )
+        return {row[0] for row in rows}
 
     def add(self, story: Story, keys: list[str]) -> None:
         """Insert a new story with its first source and its keys."""
