@@ -9,6 +9,7 @@ batches, and a feed's validators only after its stories (see ``ingest``).
 from __future__ import annotations
 
 import logging
+import random
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -17,6 +18,7 @@ from datetime import UTC, datetime
 from watcher.alert.channels import build_channels
 from watcher.alert.dispatch import DispatchReport, dispatch_due
 from watcher.config import Config, FeedSettings
+from watcher.daemon.schedule import Politeness, PollOutcome, after_poll, held_back
 from watcher.dedup import another_entry, story_keys
 from watcher.fetch import describe_error, fetch_all, redact_url
 from watcher.match import TopicMatcher
@@ -50,6 +52,7 @@ class PollReport:
     duplicates: int = 0
     positions: int = 0
     decisions: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)  # feed URL -> why it was not polled
     shift_ids: list[int] = field(default_factory=list)
     recorded: list[tuple[Position, ShiftDecision]] = field(default_factory=list)
 
@@ -75,18 +78,56 @@ class Pipeline:
         self.matcher = TopicMatcher(self.topics.values())
         self.channels = build_channels(config.alerts.channels)
 
-    async def poll(self, feeds: Sequence[FeedSettings] | None = None) -> PollReport:
-        """Fetch the given feeds (default: every enabled one) and process what is new."""
+    async def poll(
+        self, feeds: Sequence[FeedSettings] | None = None, force: bool = False
+    ) -> PollReport:
+        """Fetch the given feeds (default: every enabled one) and process what is new.
+
+        A round outside the daemon keeps to each feed's stored state as the daemon does: a
+        feed gone (410), backing off or asked to wait (Retry-After) is skipped unless
+        ``force``, and each fetch's outcome sets when the feed may be polled next.
+        """
         feeds = [f for f in (self.config.feeds if feeds is None else feeds) if f.enabled]
         self.store.feeds.sync(self.config.feeds)
+        now = utc_now()
+        skipped = (
+            {}
+            if force
+            else {
+                f.url: reason
+                for f in feeds
+                if (reason := held_back(self.store.feeds.get(f.url), now))
+            }
+        )
+        feeds = [f for f in feeds if f.url not in skipped]
         states = [self.store.feeds.state(feed.url) for feed in feeds]
-        report = self.ingest(await fetch_all(states, self.config.fetch))
+        results = await fetch_all(states, self.config.fetch)
+        report = self.ingest(results)
+        report.skipped = skipped
+        self._schedule_next({f.url: f for f in feeds}, results)
         # Every feed of the round has been read, so no other report of its shifts is on the way:
         # they need not wait out the settle window (meant for feeds polled one by one).
         with self.store.transaction():
             self.store.deliveries.end_settling(report.shift_ids, utc_now())
         log.info("poll: %s", report.summary())
         return report
+
+    def _schedule_next(
+        self, feeds: dict[str, FeedSettings], results: Sequence[FetchResult]
+    ) -> None:
+        """Record when each fetched feed may be polled next (or that it is gone)."""
+        for result in results:
+            row = self.store.feeds.get(result.url) or {}
+            outcome = PollOutcome.of(
+                result, row.get("consecutive_failures", 0), row.get("ttl_minutes")
+            )
+            rules = Politeness.for_feed(feeds[result.url], self.config.fetch)
+            plan = after_poll(utc_now(), outcome, rules, random.random())
+            with self.store.transaction():
+                if plan.disabled:
+                    self.store.feeds.disable(result.url, plan.reason)
+                else:
+                    self.store.feeds.schedule(result.url, plan.at, plan.reason)
 
     def ingest(self, results: Sequence[FetchResult]) -> PollReport:
         """Record fetch outcomes and process the new stories (the daemon fetches on its own)."""
