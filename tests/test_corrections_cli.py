@@ -4,6 +4,7 @@ alerts send, and held deliveries shown as held, against a real config and databa
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from alerting import AFTER, add_story, day, position, record
@@ -155,9 +156,43 @@ def test_alerts_send_ignores_the_backoff_and_held_deliveries_say_why(tmp_path: P
 
 
 def test_a_digest_or_quiet_hours_show_as_held_with_when_they_go(tmp_path: Path) -> None:
-    channel = JSONL.format(path=tmp_path / "a.jsonl") + 'digest = "30m"\n'
-    options = write_config(tmp_path, channel)
+    now = datetime.now(UTC)
+    start, end = (f"{now + timedelta(hours=h):%H:%M}" for h in (-1, 1))
+    digest = JSONL.format(path=tmp_path / "a.jsonl") + 'digest = "30m"\n'
+    quiet = (
+        JSONL.format(path=tmp_path / "b.jsonl")
+        + 'name = "night"\n'
+        + f'quiet_hours = {{ start = "{start}", end = "{end}", timezone = "UTC" }}\n'
+    )
+    options = write_config(tmp_path, digest + quiet)
     shift_in(tmp_path, options)
     code, output = run([*options, "alerts", "list", "--json"])
-    [row] = [json.loads(line) for line in output.splitlines()]
-    assert code == 0 and row["held"] == "digest" and row["held_until"] > row["created_at"]
+    rows = {row["channel"]: row for row in map(json.loads, output.splitlines())}
+    assert code == 0 and rows["jsonl"]["held"] == "digest"
+    assert rows["jsonl"]["held_until"] > rows["jsonl"]["created_at"]
+    assert rows["night"]["held"] == "quiet hours"
+    assert rows["night"]["held_until"][11:16] == end
+    run([*options, "alerts", "dispatch"])
+    assert not (tmp_path / "a.jsonl").exists() and not (tmp_path / "b.jsonl").exists()
+
+
+def test_corrections_export_as_labelled_pairs_that_eval_reads_back(tmp_path: Path) -> None:
+    options = write_config(tmp_path, JSONL.format(path=tmp_path / "a.jsonl"))
+    shift_id = shift_in(tmp_path, options)
+    assert run([*options, "export", "corrections"]) == (0, "")  # nothing corrected yet
+    run(
+        [*options, "shifts", "reject", str(shift_id), "--why", "a quote of a critic", "--by", "ana"]
+    )
+    labelled = tmp_path / "corrections.jsonl"
+    code, _ = run([*options, "export", "corrections", "-o", str(labelled)])
+    [pair] = [json.loads(line) for line in labelled.read_text().splitlines()]
+    assert code == 0 and (pair["id"], pair["shift"], pair["reason"]) == (
+        "shift-1",
+        False,
+        "a quote of a critic",
+    )
+    assert pair["claim"] == "The US will provide air cover" and pair["after"] == AFTER
+    result = CliRunner().invoke(cli, ["eval", "shifts", str(labelled), "--labels", "shift"])
+    assert result.exit_code == 0, result.output
+    [prediction] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert prediction["id"] == "shift-1" and "1 pairs in" in result.stderr
