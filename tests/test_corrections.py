@@ -4,6 +4,7 @@ deliveries cancelled), what the history shows of it, and mutes."""
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 
@@ -21,6 +22,7 @@ from watcher.corrections import (
     shift_status,
     unmute,
 )
+from watcher.history.atom import shift_feed
 from watcher.history.connection import open_readonly
 from watcher.history.filters import HistoryFilter
 from watcher.history.timeline import shift_log, timeline
@@ -28,6 +30,7 @@ from watcher.models import Stance
 from watcher.store import Store
 
 TOPICS = {"air": TOPIC}
+ATOM = {"a": "http://www.w3.org/2005/Atom"}
 WHEN = datetime(2030, 1, 1, 12, tzinfo=UTC)
 DESK = AlertSettings.model_validate(
     {"channels": [{"type": "console", "name": "rec"}, {"type": "console", "name": "other"}]}
@@ -145,3 +148,16 @@ def test_a_mute_of_the_topic_covers_every_actor_and_ends_on_time(store: Store) -
         "pending",
         "pending",
     ]
+
+
+def test_the_atom_entry_of_a_rejected_shift_says_so_and_keeps_its_id(store: Store) -> None:
+    shift_id = shift(store, settings=DESK)
+    before = ET.fromstring(shift_feed(store, topics=TOPICS))
+    reject_shift(store, shift_id, why="misread a quote", by="ana", now=WHEN)
+    after = ET.fromstring(shift_feed(store, topics=TOPICS))
+    [old], [new] = before.findall("a:entry", ATOM), after.findall("a:entry", ATOM)
+    assert new.findtext("a:id", namespaces=ATOM) == old.findtext("a:id", namespaces=ATOM)
+    assert new.findtext("a:title", namespaces=ATOM).startswith("[rejected] United States")
+    assert new.findtext("a:updated", namespaces=ATOM) == "2030-01-01T12:00:00+00:00"
+    terms = {c.get("term") for c in new.findall("a:category", ATOM)}
+    assert "rejected" in terms
