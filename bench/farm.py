@@ -57,7 +57,7 @@ class Farm:
         self.mode = mode
         self.feeds = feeds
         self.versions = [0] * feeds
-        self.stats: Counter[str] = Counter()
+        self.stats: Counter[str] = Counter(requests=0, ok=0, not_modified=0, bytes=0)
         if mode == "static":
             documents = build_feeds(corpus, min(feeds, POOL) * PER_FEED, per_feed=PER_FEED)
             self.pool = [(d.body, gzip.compress(d.body, 6)) for d in documents]
@@ -99,6 +99,9 @@ class Farm:
         )
 
 
+_STATS_PATH = b"/_stats"
+
+
 class _Protocol(asyncio.Protocol):
     """A minimal HTTP/1.1 server: GET only, keep-alive, no request bodies."""
 
@@ -126,7 +129,8 @@ class _Protocol(asyncio.Protocol):
             name, _, value = line.partition(b":")
             headers[name.strip().lower()] = value.strip()
         close = headers.get(b"connection", b"").lower() == b"close"
-        self.farm.stats["requests"] += 1
+        if path != _STATS_PATH:  # reading the counters is not a poll
+            self.farm.stats["requests"] += 1
         status, extra, body = self._route(path, headers)
         response = [b"HTTP/1.1 %d %s" % (status, _REASONS[status]), *extra]
         if status != 304:
@@ -139,7 +143,7 @@ class _Protocol(asyncio.Protocol):
             self.transport.close()
 
     def _route(self, path: bytes, headers: dict[bytes, bytes]) -> tuple[int, list[bytes], bytes]:
-        if path == b"/_stats":
+        if path == _STATS_PATH:
             return 200, [b"Content-Type: application/json"], json.dumps(self.farm.stats).encode()
         name = path.rsplit(b"/", 1)[-1].removesuffix(b".xml")
         if not path.startswith(b"/feeds/") or not name.isdigit() or int(name) >= self.farm.feeds:
@@ -168,7 +172,7 @@ async def serve(feeds: int, hosts: int, mode: str) -> None:
         f"http://127.0.0.{feed % hosts + 1}:{ports[feed % hosts]}/feeds/{feed}.xml"
         for feed in range(feeds)
     ]
-    stats_url = f"http://127.0.0.1:{ports[0]}/_stats"
+    stats_url = f"http://127.0.0.1:{ports[0]}{_STATS_PATH.decode()}"
     print(json.dumps({"urls": urls, "stats": stats_url}), flush=True)
     stop = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
