@@ -142,11 +142,9 @@ def _add_entry(
     if shift["after_link"]:
         link = shift["after_link"]
         ET.SubElement(entry, _tag("link"), rel="alternate", type="text/html", href=link)
-    terms = (
-        ("topic", shift["topic_id"]),
-        ("actor", shift["actor_id"]),
-        ("status", shift["status"]),
-    )
+    terms = [("topic", shift["topic_id"]), ("actor", shift["actor_id"])]
+    if voided:
+        terms.append(("status", shift["status"]))
     for scheme, term in terms:
         ET.SubElement(entry, _tag("category"), term=term, label=f"{scheme}: {term}")
     _text(entry, "summary", shift["after_statement"] or alert.headline)
