@@ -199,6 +199,8 @@ class _ChannelSettings(_Strict):
     name: str
     digest: Duration = 0.0  # > 0: collect this long from the first queued alert, send one message
     quiet_hours: QuietHoursSettings | None = None
+    # after a shift's alert went out: one short follow-up when other outlets report it too
+    updates: bool = False
 
 
 class ConsoleChannelSettings(_ChannelSettings):

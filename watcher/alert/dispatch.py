@@ -116,7 +116,10 @@ def plan_messages(
     batched = sorted((r for r in rows if r["batch"]), key=lambda r: (r["batch"], r["id"]))
     for batch, members in groupby(batched, key=lambda r: r["batch"]):
         plans.append(_Plan(channel, [r["id"] for r in members], batch))
-    loose = [r for r in rows if not r["batch"]]
+    # a follow-up goes alone: it is not news for a digest
+    follow_ups = [r for r in rows if not r["batch"] and r["follow_up"]]
+    plans += [_Plan(channel, [r["id"]], None) for r in follow_ups]
+    loose = [r for r in rows if not r["batch"] and not r["follow_up"]]
     if not digest:
         return plans + [_Plan(channel, [r["id"]], None) for r in loose], 0, None
     if not loose:
@@ -192,11 +195,19 @@ def _send(
     try:
         if channel is None:
             raise LookupError(f"channel {name!r} is not configured")
+        first = claim.deliveries[0]
+        following_up = first["follow_up"] == "queued"
         envelope = Envelope(
-            key=claim.key,
+            # a follow-up is a message of its own: email systems must not take it for a repeat
+            key=f"{claim.key}-update" if following_up else claim.key,
             channel=name,
             alerts=tuple(load_alert(store, row["shift_id"], topics) for row in claim.deliveries),
             rules=tuple(dict.fromkeys(row["rule"] for row in claim.deliveries if row["rule"])),
+            update=(
+                tuple(store.shift_sources.outlets_since(first["shift_id"], first["sent_at"]))
+                if following_up
+                else ()
+            ),
         )
         channel.send(envelope)
     except Exception as exc:  # a channel failure must never stop the others

@@ -119,8 +119,8 @@ def _alert_html(alert: Alert) -> str:
 def render_html(envelope: Envelope) -> str:
     """The whole message as a sanitised HTML document."""
     sections = [_alert_html(alert) for alert in envelope.alerts]
-    if envelope.is_digest:
-        sections.insert(0, f"<h2>watcher digest: {escape(envelope.subject)}</h2>")
+    if envelope.banner:
+        sections.insert(0, f"<h2>{escape(envelope.banner)}</h2>")
     body = "\n<hr>\n".join(sections)
     body += f'\n<hr>\n<p style="font-size:12px;color:#666">{escape(footer(envelope))}</p>'
     return _DOCUMENT.format(body=sanitise(body))

@@ -58,6 +58,8 @@ class Envelope:
     channel: str
     alerts: tuple[Alert, ...]
     rules: tuple[str, ...]
+    # a follow-up of an alert already sent: the outlets that reported the shift since
+    update: tuple[str, ...] = ()
 
     @property
     def is_digest(self) -> bool:
@@ -66,11 +68,21 @@ class Envelope:
 
     @property
     def subject(self) -> str:
-        """The message's title: the alert's headline, or the digest's count."""
+        """The message's title: the alert's headline (a follow-up's says who else reported
+        it), or the digest's count."""
+        if self.update:
+            return f"{self.alerts[0].headline}: now also reported by {', '.join(self.update)}"
         if not self.is_digest:
             return self.alerts[0].headline
         actors = sorted({alert.actor_name for alert in self.alerts})
         return f"{len(self.alerts)} stance shifts ({', '.join(actors)})"
+
+    @property
+    def banner(self) -> str | None:
+        """The line a digest or a follow-up opens with; None for a single alert."""
+        if self.update:
+            return f"watcher update: now also reported by {', '.join(self.update)}"
+        return f"watcher digest: {self.subject}" if self.is_digest else None
 
 
 def load_alert(store: Store, shift_id: int, topics: dict[str, Topic]) -> Alert:

@@ -1,7 +1,8 @@
 """Filling the outbox, inside the transaction that records a position.
 
 ``queue_shift`` writes a shift's deliveries (one per routed channel); ``corroborate`` attaches a
-later outlet's report of the same new stance to the shift instead of alerting again.
+later outlet's report of the same new stance to the shift instead of alerting again (and, on a
+channel with ``updates = true`` whose alert went out, queues one follow-up).
 """
 
 from __future__ import annotations
@@ -91,4 +92,8 @@ def corroborate(
         return None
     if store.shift_sources.add(shift["id"], position.story_id, position_id, now):
         log.info("shift %s corroborated by story %s", shift["id"], position.story_id)
+        updating = [channel.name for channel in settings.channels if channel.updates]
+        due = now + timedelta(seconds=settings.settle)  # later reports join the same follow-up
+        if store.deliveries.queue_follow_up(shift["id"], updating, due):
+            log.info("shift %s: a follow-up is queued", shift["id"])
     return shift["id"]

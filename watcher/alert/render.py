@@ -128,8 +128,8 @@ def footer(envelope: Envelope) -> str:
 def render_envelope_text(envelope: Envelope) -> str:
     """A whole message as plain text: the alert(s), then the footer."""
     parts = [render_text(alert) for alert in envelope.alerts]
-    if envelope.is_digest:
-        parts.insert(0, f"watcher digest: {envelope.subject}")
+    if envelope.banner:
+        parts.insert(0, envelope.banner)
     return "\n\n----\n\n".join(parts) + "\n\n-- \n" + footer(envelope)
 
 

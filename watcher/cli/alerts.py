@@ -93,6 +93,7 @@ def list_deliveries(context: Context, status: str | None, limit: int, as_json: b
             f"{'held' if hold else row['status']:<7} attempts {row['attempts']:<2} "
             f"{_when(row, hold)}  "
             f"{row['topic_id']} {row['actor_id']}: {before} -> {row['after_stance']}"
+            + (" (follow-up)" if row["follow_up"] == "queued" else "")
         )
         if row["last_error"] and row["status"] != "sent":
             label = "reason" if row["status"] == "cancelled" else "last error"

@@ -37,6 +37,10 @@ CREATE TABLE mutes (
     PRIMARY KEY (topic_id, actor_id)
 );
 
+-- channels with ``updates = true``: one follow-up per shift once its alert went out and other
+-- outlets reported it too. NULL: none; queued: the delivery is pending again for it; sent.
+ALTER TABLE deliveries ADD COLUMN follow_up TEXT;
+
 DROP VIEW position_timeline;
 DROP VIEW shift_log;
 

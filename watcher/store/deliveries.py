@@ -156,11 +156,16 @@ class DeliveryRecords:
         return Claim(worker, batch, tuple(rows))
 
     def finish_sent(self, claim: Claim, now: datetime) -> int:
-        """Record that the claimed deliveries went out; returns how many were still ours."""
+        """Record that the claimed deliveries went out; returns how many were still ours.
+
+        A follow-up keeps the alert's ``sent_at`` and is marked sent in ``follow_up``.
+        """
         return self._finish(
             claim,
             now,
-            "status = 'sent', sent_at = :now, last_error = NULL",
+            "status = 'sent', last_error = NULL, "
+            "sent_at = CASE WHEN follow_up = 'queued' THEN sent_at ELSE :now END, "
+            "follow_up = CASE WHEN follow_up = 'queued' THEN 'sent' ELSE follow_up END",
             outcome="'sent'",
             params={"error": None},
         )
@@ -263,6 +268,19 @@ class DeliveryRecords:
                     )
             released += freed
         return released
+
+    def queue_follow_up(self, shift_id: int, channels: Iterable[str], due: datetime) -> int:
+        """Make the shift's sent deliveries to ``channels`` pending again, once, for a follow-up
+        due at ``due``; returns how many. A delivery followed up before is left alone."""
+        names = list(channels)
+        if not names:
+            return 0
+        return self.db.execute(
+            "UPDATE deliveries SET status = 'pending', follow_up = 'queued', batch = NULL, "
+            "next_attempt_at = ? WHERE shift_id = ? AND status = 'sent' AND follow_up IS NULL "
+            f"AND channel IN ({_placeholders(names)})",
+            [to_iso(due), shift_id, *names],
+        ).rowcount
 
     def cancel(self, shift_id: int, reason: str) -> int:
         """Cancel a shift's deliveries not sent nor being sent; returns how many.

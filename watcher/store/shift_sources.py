@@ -54,6 +54,21 @@ class ShiftSourceRecords:
             ).rowcount
         )
 
+    def outlets_since(self, shift_id: int, since: str) -> list[str]:
+        """The outlets (feed name, else URL) whose stories joined the shift at or after
+        ``since`` (ISO 8601), in the order they joined."""
+        return [
+            row[0]
+            for row in self.db.execute(
+                "SELECT COALESCE(NULLIF(f.name, ''), ss.feed_url) AS outlet FROM shift_sources src "
+                "JOIN story_sources ss ON ss.story_id = src.story_id "
+                "LEFT JOIN feeds f ON f.url = ss.feed_url "
+                "WHERE src.shift_id = ? AND src.added_at >= ? "
+                "GROUP BY outlet ORDER BY MIN(src.added_at), MIN(ss.rowid)",
+                [shift_id, since],
+            )
+        ]
+
     def sources(self, shift_id: int) -> list[dict[str, Any]]:
         """Every feed entry that reported the shift, earliest first; at the same time a
         first-hand report before a second-hand one, the shift's own story before the others.
