@@ -6,7 +6,7 @@ import getpass
 
 import click
 
-from watcher.cli.common import Context, pass_context
+from watcher.cli.common import Context, configured_topic, pass_context
 from watcher.config import parse_duration
 from watcher.corrections import mute
 
@@ -31,13 +31,8 @@ def command(context: Context, topic: str, actor: str, duration: str, by: str) ->
     """Send no alerts for TOPIC (or only for ACTOR on it) for a while; shifts are still
     recorded, and their deliveries are listed as cancelled with the mute as the reason."""
     config = context.config()
-    topics = {t.id: t for t in config.topic_list()}
-    if topic not in topics:
-        raise click.BadParameter(
-            f"no topic {topic!r} in the config (configured: {', '.join(topics) or 'none'})",
-            param_hint="TOPIC",
-        )
-    if actor and actor not in {a.id for a in topics[topic].actors}:
+    tracked = configured_topic(config, topic)
+    if actor and actor not in {a.id for a in tracked.actors}:
         raise click.BadParameter(f"topic {topic!r} has no actor {actor!r}", param_hint="ACTOR")
     with context.store(config) as store:
         muted = mute(store, topic, actor, duration=_duration(duration), by=by)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from watcher.cli.common import ConfigProblem, Context, pass_context
+from watcher.cli.common import ConfigProblem, Context, configured_topic, pass_context
 from watcher.cli.reading import SinceType
 from watcher.config import ConfigError
 from watcher.history.output import Column, cell, date_cell, render_table
@@ -69,15 +69,10 @@ def set_command(
     """Set ACTOR's STANCE on TOPIC by hand: from --as-of on it is the stance in force, like a
     baseline, and later reports are compared with it."""
     config = context.config()
-    topics = {t.id: t for t in config.topic_list()}
-    if topic not in topics:
-        raise click.BadParameter(
-            f"no topic {topic!r} in the config (configured: {', '.join(topics) or 'none'})",
-            param_hint="TOPIC",
-        )
+    tracked = configured_topic(config, topic)
     try:
         position = analyst_position(
-            topics[topic], actor, Stance(stance), evidence, as_of or utc_now(), by
+            tracked, actor, Stance(stance), evidence, as_of or utc_now(), by
         )
     except ConfigError as exc:
         raise click.BadParameter(str(exc)) from None
