@@ -79,7 +79,13 @@ def test_after_max_attempts_a_delivery_is_dead_and_shown_not_dropped(store: Stor
     dispatch_due(store, {"rec": channel}, TOPICS, config, now=T0)
     report = dispatch_due(store, {"rec": channel}, TOPICS, config, now=T0 + timedelta(hours=1))
     assert (report.failed, report.dead) == (0, 1)
-    assert store.deliveries.counts() == {"pending": 0, "sent": 0, "dead": 1, "cancelled": 0}
+    assert store.deliveries.counts() == {
+        "pending": 0,
+        "sent": 0,
+        "dead": 1,
+        "cancelled": 0,
+        "withheld": 0,
+    }
     [row] = store.deliveries.listing("dead")
     assert row["dead_at"] == to_iso(T0 + timedelta(hours=1))
     assert [a["outcome"] for a in store.deliveries.attempts(row["id"])] == ["failed", "dead"]

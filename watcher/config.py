@@ -170,6 +170,39 @@ class ShiftSettings(_Strict):
     min_confidence: float = Field(default=0.5, ge=0, le=1)
 
 
+class JudgeSettings(_Strict):
+    """The ``[stance.judge]`` table: a language model asked to confirm each candidate shift.
+
+    Any OpenAI-compatible chat-completions endpoint (Ollama, vLLM, llama.cpp, a hosted API).
+    """
+
+    base_url: str  # up to /v1, e.g. "http://127.0.0.1:11434/v1"; /chat/completions is added
+    model: str = Field(min_length=1)
+    api_key_env: str | None = None  # the environment variable holding the API key, if any
+    timeout: Annotated[Duration, Field(gt=0)] = 60.0
+    max_calls_per_hour: int = Field(default=60, ge=1)
+    # "alert": when the judge cannot answer, send the alert with a note; "hold": keep it queued
+    on_error: Literal["alert", "hold"] = "alert"
+    # "withhold": a shift the judge disputes is recorded as disputed and not sent
+    on_dispute: Literal["withhold", "alert"] = "withhold"
+    # "json_schema" (structured output); "json_object" for servers that only know JSON mode
+    response_format: Literal["json_schema", "json_object"] = "json_schema"
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, url: str) -> str:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"{url!r} is not an http(s) URL such as http://127.0.0.1:11434/v1")
+        return url.rstrip("/")
+
+
+class StanceSettings(_Strict):
+    """The ``[stance]`` table: how stances are read and shifts confirmed."""
+
+    judge: JudgeSettings | None = None  # off unless configured
+
+
 class QuietHoursSettings(_Strict):
     """A daily window in which a channel holds its alerts; they go out when it ends."""
 
@@ -339,6 +372,7 @@ class Config(_Strict):
     fetch: FetchSettings = FetchSettings()
     daemon: DaemonSettings = DaemonSettings()
     shifts: ShiftSettings = ShiftSettings()
+    stance: StanceSettings = StanceSettings()
     alerts: AlertSettings = AlertSettings()
     feeds: list[FeedSettings] = []
     topics: list[TopicSettings] = []

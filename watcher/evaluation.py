@@ -296,10 +296,10 @@ def fnc1_summary(gold: Sequence[Stance], predicted: Sequence[Stance]) -> str:
     )
 
 
-def shift_summary(report: ShiftReport, min_confidence: float) -> str:
-    """Shift figures as text."""
+def shift_summary(report: ShiftReport, heading: str) -> str:
+    """Shift figures as text, after ``heading`` (e.g. "min_confidence 0.500")."""
     return (
-        f"min_confidence {min_confidence:.3f}: precision {report.precision:.4f}  recall "
+        f"{heading}: precision {report.precision:.4f}  recall "
         f"{report.recall:.4f}  F1 {report.f1:.4f}  false-alarm rate (same-stance pairs) "
         f"{report.false_alarm_rate:.4f}\n"
         f"tp {report.true_positive}  fp {report.false_positive}  fn {report.false_negative}  "

@@ -7,6 +7,9 @@ background thread. Every metric is prefixed ``watcher_``:
 - ``fetch_errors_total{feed}``: failed fetches per feed (the feed URL without query or userinfo)
 - ``stories_total``, ``positions_total``, ``shifts_total``: what the polls found
 - ``deliveries_total{outcome}``: alert deliveries by outcome (``sent``, ``failed``, ``dead``)
+- ``judge_rulings_total{outcome}``: shifts the language-model judge ``confirmed``,
+  ``disputed`` or ``failed`` on; ``judge_calls_total``, ``judge_cache_hits_total``,
+  ``judge_capped_total`` (no call: the hourly cap), ``judge_held_total`` (kept queued)
 - ``fetch_seconds``, ``poll_seconds``, ``dispatch_seconds``: latency histograms
 - ``feeds_scheduled``, ``heartbeat_timestamp_seconds``: gauges
 """
@@ -23,6 +26,15 @@ if TYPE_CHECKING:
     from watcher.config import DaemonSettings
     from watcher.models import FetchResult
     from watcher.pipeline import PollReport
+
+
+# The judge's plain counters: (metric name, JudgeReport field, help text).
+_JUDGE_COUNTERS = (
+    ("calls", "calls", "Requests sent to the judge model"),
+    ("cache_hits", "cached", "Judge answers reused from the cache"),
+    ("capped", "capped", "Shifts not judged: the hourly cap"),
+    ("held", "held", "Shifts kept queued for the judge"),
+)
 
 
 class Metrics(Protocol):
@@ -77,6 +89,13 @@ class PrometheusMetrics:
         self._deliveries = Counter(
             "watcher_deliveries", "Alert deliveries by outcome", ["outcome"], registry=registry
         )
+        self._judge_rulings = Counter(
+            "watcher_judge_rulings", "Shifts judged by outcome", ["outcome"], registry=registry
+        )
+        self._judge_counts = {
+            field: Counter(f"watcher_judge_{name}", text, registry=registry)
+            for name, field, text in _JUDGE_COUNTERS
+        }
         self._fetch_seconds = Histogram(
             "watcher_fetch_seconds", "Time to fetch one feed", registry=registry
         )
@@ -122,6 +141,15 @@ class PrometheusMetrics:
             ("dead", report.dead),
         ):
             self._deliveries.labels(outcome).inc(count)
+        judge = report.judge
+        for outcome, count in (
+            ("confirmed", judge.confirmed),
+            ("disputed", judge.disputed),
+            ("failed", judge.failed),
+        ):
+            self._judge_rulings.labels(outcome).inc(count)
+        for field, counter in self._judge_counts.items():
+            counter.inc(getattr(judge, field))
         self._dispatch_seconds.observe(seconds)
 
     def beat(self, feeds: int) -> None:

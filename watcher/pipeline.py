@@ -21,6 +21,7 @@ from watcher.config import Config, FeedSettings
 from watcher.daemon.schedule import Politeness, PollOutcome, after_poll, held_back
 from watcher.dedup import another_entry, story_keys
 from watcher.fetch import describe_error, fetch_all, redact_url
+from watcher.judge import build_judge
 from watcher.match import TopicMatcher
 from watcher.models import FetchResult, Position, ShiftDecision, Story
 from watcher.parse import parse_feed
@@ -77,6 +78,7 @@ class Pipeline:
         self.topics = {topic.id: topic for topic in config.topic_list()}
         self.matcher = TopicMatcher(self.topics.values())
         self.channels = build_channels(config.alerts.channels)
+        self.judge = build_judge(config.stance.judge)
 
     async def poll(
         self, feeds: Sequence[FeedSettings] | None = None, force: bool = False
@@ -250,7 +252,9 @@ class Pipeline:
 
     def dispatch(self) -> DispatchReport:
         """Send the alerts that are due through the configured channels (one outbox pass)."""
-        return dispatch_due(self.store, self.channels, self.topics, self.config.alerts)
+        return dispatch_due(
+            self.store, self.channels, self.topics, self.config.alerts, judge=self.judge
+        )
 
 
 def _tally(report: PollReport, is_new: bool, recorded: list[_Recorded] | None) -> None:

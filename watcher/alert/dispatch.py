@@ -15,7 +15,7 @@ import random
 import socket
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import groupby
 from typing import Any
@@ -25,6 +25,7 @@ from watcher.alert.message import Envelope, load_alert
 from watcher.alert.schedule import backoff_delay, digest_ready, quiet_until
 from watcher.config import AlertSettings, QuietHoursSettings
 from watcher.fetch import describe_error
+from watcher.judge import Judge, JudgeReport
 from watcher.models import Topic
 from watcher.store import Store
 from watcher.store.deliveries import Claim
@@ -45,13 +46,15 @@ class DispatchReport:
     messages: int = 0  # messages sent: a digest carries several deliveries
     # when the next delivery waiting (settle window, backoff, quiet hours, digest) is due
     wake_at: datetime | None = None
+    judge: JudgeReport = field(default_factory=JudgeReport)  # the language model's rulings
 
     def summary(self) -> str:
         """One line for humans."""
-        return (
+        line = (
             f"{self.sent} deliveries sent in {self.messages} messages, {self.failed} failed "
             f"(will retry), {self.dead} dead, {self.held} held, {self.released} released"
         )
+        return f"{line}; judge: {self.judge.summary()}" if self.judge.judged else line
 
 
 # Tells this process from an earlier one that had the same pid (a container restarted: pid 1).
@@ -140,12 +143,14 @@ def dispatch_due(
     settings: AlertSettings,
     now: datetime | None = None,
     rand: Callable[[], float] = random.random,
+    judge: Judge | None = None,
 ) -> DispatchReport:
     """Send every due delivery once; record each attempt and outcome. Returns what it did.
 
     Safe to call repeatedly and from several processes at once. ``now`` fixes the clock for the
     whole pass (tests); by default each step reads the real time. Sends are synchronous: a caller
-    on an event loop runs this in a worker thread with its own ``Store``.
+    on an event loop runs this in a worker thread with its own ``Store``. With a ``judge``, each
+    shift is put to it before its deliveries are first sent (see ``watcher.judge.review``).
     """
 
     def clock() -> datetime:
@@ -157,6 +162,8 @@ def dispatch_due(
     policies = {channel.name: channel for channel in settings.channels}
     due = store.deliveries.due(clock())
     wakes: list[datetime | None] = []
+    if judge is not None:  # the one place where a language model may hold a shift back
+        due = judge.screen(store, due, topics, clock, report.judge)
     for name, rows in groupby(sorted(due, key=lambda r: r["channel"]), key=lambda r: r["channel"]):
         channel = channels.get(name)
         max_batch = channel.max_batch if channel else 1

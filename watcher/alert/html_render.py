@@ -99,7 +99,13 @@ def _alert_html(alert: Alert) -> str:
         f'<del style="{_DEL_STYLE}">{before}</del> &#8594; '
         f'<ins style="{_INS_STYLE}">{escape(alert.after.stance)}</ins></h2>',
         f"<p><strong>Claim:</strong> {escape(alert.claim)}<br>"
-        f"<strong>Reason:</strong> {escape(alert.reason)}</p>",
+        f"<strong>Reason:</strong> {escape(alert.reason)}"
+        + (
+            f"<br><strong>Second opinion:</strong> {escape(alert.judge.summary)}"
+            if alert.judge
+            else ""
+        )
+        + "</p>",
         *_position_html("Before", alert.before, before_runs(alert.diff)),
         *_position_html("After", alert.after, after_runs(alert.diff)),
     ]

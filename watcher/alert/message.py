@@ -26,6 +26,42 @@ class Source:
 
 
 @dataclass(frozen=True)
+class SecondOpinion:
+    """What the language-model judge said about the shift (``[stance.judge]``)."""
+
+    outcome: str  # confirmed | disputed | failed (no answer: ``reason`` says why)
+    model: str | None
+    before: str | None  # the stances as the model read them
+    after: str | None
+    reason: str
+
+    @property
+    def summary(self) -> str:
+        """One line, e.g. "llama3.1 confirms: observing -> against. The US now refuses ..."."""
+        if self.outcome == "failed":
+            return f"the judge gave no answer, sent without it ({self.reason})"
+        verb = "confirms" if self.outcome == "confirmed" else "disputes the shift"
+        return f"{self.model} {verb}: {self.before} -> {self.after}. {self.reason}"
+
+
+def second_opinion(row: dict[str, object]) -> SecondOpinion | None:
+    """The judge's ruling stored on a ``shifts`` row, or None when it was not judged."""
+    if not row.get("judge_outcome"):
+        return None
+    return SecondOpinion(
+        outcome=str(row["judge_outcome"]),
+        model=_text(row.get("judge_model")),
+        before=_text(row.get("judge_before")),
+        after=_text(row.get("judge_after")),
+        reason=str(row.get("judge_reason") or ""),
+    )
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+@dataclass(frozen=True)
 class Alert:
     """A detected shift, ready to render."""
 
@@ -42,6 +78,7 @@ class Alert:
     diff: tuple[DiffOp, ...]
     sources: tuple[Source, ...]
     detected_at: datetime
+    judge: SecondOpinion | None = None  # the language model's ruling, when one is configured
 
     @property
     def headline(self) -> str:
@@ -125,4 +162,5 @@ def load_alert(store: Store, shift_id: int, topics: dict[str, Topic]) -> Alert:
         diff=tuple(DiffOp(*op) for op in json.loads(row["diff"])),
         sources=sources,
         detected_at=from_iso(row["detected_at"]),
+        judge=second_opinion(row),
     )

@@ -8,6 +8,7 @@ looks.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any
 
 from watcher.alert.message import Alert, Envelope, Source
@@ -101,7 +102,10 @@ def _describe(label: str, position: Position | None, runs: list[Run]) -> list[st
 
 def render_text(alert: Alert) -> str:
     """The alert as readable plain text."""
-    lines = [f"watcher: {alert.headline}", f"Claim: {alert.claim}", f"Reason: {alert.reason}", ""]
+    lines = [f"watcher: {alert.headline}", f"Claim: {alert.claim}", f"Reason: {alert.reason}"]
+    if alert.judge:
+        lines.append(f"Second opinion: {alert.judge.summary}")
+    lines.append("")
     lines += _describe("Before", alert.before, before_runs(alert.diff))
     lines.append("")
     lines += _describe("After", alert.after, after_runs(alert.diff))
@@ -177,4 +181,5 @@ def render_dict(alert: Alert) -> dict[str, Any]:
             for s in alert.sources
         ],
         "detected_at": to_iso(alert.detected_at),
+        "judge": asdict(alert.judge) if alert.judge else None,
     }

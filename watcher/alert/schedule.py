@@ -63,8 +63,8 @@ def held(
     if row["status"] != "pending" or row["claimed_by"]:
         return None
     next_at = from_iso(row["next_attempt_at"]) or now
-    if row["attempts"] == 0 and next_at > now:
-        return "settle window", next_at
+    if row["attempts"] == 0 and next_at > now:  # never tried: settling, or held by the judge
+        return row["last_error"] or "settle window", next_at
     quiet_end = quiet_until(max(now, next_at), quiet)
     if quiet_end:
         return "quiet hours", quiet_end

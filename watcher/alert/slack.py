@@ -108,6 +108,7 @@ def alert_blocks(alert: Alert) -> list[dict[str, Any]]:
         _section(
             f"*Topic:* {mrkdwn_escape(alert.topic_title)}\n*Claim:* {mrkdwn_escape(alert.claim)}\n"
             f"*Reason:* {mrkdwn_escape(alert.reason)}"
+            + (f"\n*Second opinion:* {mrkdwn_escape(alert.judge.summary)}" if alert.judge else "")
         ),
         _section(_position_text("Before", alert.before, before_runs(alert.diff))),
         _section(_position_text("After", alert.after, after_runs(alert.diff))),

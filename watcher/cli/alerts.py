@@ -15,6 +15,7 @@ from watcher.alert.schedule import held
 from watcher.cli.common import Context, pass_context
 from watcher.config import Config
 from watcher.fetch import describe_error
+from watcher.judge import build_judge
 from watcher.store import Store
 from watcher.store.deliveries import STATUSES
 from watcher.timeutil import to_iso, utc_now
@@ -32,6 +33,8 @@ def _when(row: dict, hold: tuple[str, datetime] | None = None) -> str:
         return f"dead {row['dead_at']}"
     if row["status"] == "cancelled":
         return "not sent"
+    if row["status"] == "withheld":
+        return "withheld by the judge"
     if row["claimed_by"]:
         return f"sending ({row['claimed_by']})"
     if hold:
@@ -65,10 +68,10 @@ class _Holds:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @pass_context
 def list_deliveries(context: Context, status: str | None, limit: int, as_json: bool) -> None:
-    """Show pending, held, sent, dead and cancelled deliveries, newest first.
+    """Show pending, held, sent, dead, cancelled and withheld deliveries, newest first.
 
-    A pending delivery waiting out the settle window, quiet hours or its digest shows as
-    ``held``, with the reason and when it will go.
+    A pending delivery waiting out the settle window, quiet hours or its digest (or a judge that
+    could not answer yet) shows as ``held``, with the reason and when it will go.
     """
     config = context.config()
     with context.store(config) as store:
@@ -83,7 +86,9 @@ def list_deliveries(context: Context, status: str | None, limit: int, as_json: b
             shown["held_until"] = to_iso(hold[1]) if hold else None
             click.echo(json.dumps(shown, ensure_ascii=False))
         return
-    summary = ", ".join(f"{count} {name}" for name, count in counts.items())
+    # cancelled (corrections) and withheld (the judge) only when there are some
+    shown = {name: n for name, n in counts.items() if n or name in ("pending", "sent", "dead")}
+    summary = ", ".join(f"{count} {name}" for name, count in shown.items())
     click.echo(summary.replace(" pending", f" pending ({held_count} held)", 1))
     for row in rows:
         before = row["before_stance"] or "none"
@@ -152,8 +157,11 @@ def dispatch(context: Context) -> None:
     config = context.config()
     channels = build_channels(config.alerts.channels)
     topics = {topic.id: topic for topic in config.topic_list()}
+    judge = build_judge(config.stance.judge)
     with context.store(config) as store:
-        report = dispatch_due(store, channels, topics, config.alerts)
+        report = dispatch_due(store, channels, topics, config.alerts, judge=judge)
+    if judge is not None:
+        judge.close()
     click.echo(report.summary(), err=True)
 
 
@@ -188,10 +196,13 @@ def send(context: Context, delivery_ids: tuple[int, ...], every: bool) -> None:
 @click.option("--dead", "all_dead", is_flag=True, help="Every dead delivery.")
 @pass_context
 def retry(context: Context, delivery_ids: tuple[int, ...], all_dead: bool) -> None:
-    """Give dead deliveries a fresh set of attempts; the next dispatch sends them."""
+    """Give dead deliveries a fresh set of attempts; the next dispatch sends them.
+
+    A withheld delivery (the judge disputed its shift) named by id is sent all the same.
+    """
     if not delivery_ids and not all_dead:
         raise click.UsageError("name dead deliveries by id, or pass --dead for all of them")
     config = context.config()
     with context.store(config) as store:
         count = store.deliveries.requeue(delivery_ids, all_dead=all_dead)
-    click.echo(f"{count} dead deliveries queued again", err=True)
+    click.echo(f"{count} deliveries queued again", err=True)

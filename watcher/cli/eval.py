@@ -13,7 +13,8 @@ from pathlib import Path
 
 import click
 
-from watcher.config import ShiftSettings
+from watcher.cli.common import Context
+from watcher.config import DEFAULT_CONFIG_PATH, ShiftSettings
 from watcher.diff import stance_changed
 from watcher.evaluation import (
     DataError,
@@ -26,6 +27,7 @@ from watcher.evaluation import (
     shift_summary,
     stance_summary,
 )
+from watcher.judge import JudgeClient, JudgeError, Question
 from watcher.models import Stance
 from watcher.stance import classify
 from watcher.stance.model import ModelError, load_model
@@ -89,18 +91,36 @@ def stance_command(path: Path, label_key: str | None) -> None:
     default=False,
     help="Also count observing <-> for/against as shifts (the data labels only flips).",
 )
+@click.option(
+    "--judge",
+    "use_judge",
+    is_flag=True,
+    help="Also ask the [stance.judge] model of the config (-c) about every pair; its answer "
+    'goes under "judge" in each line (the hourly cap does not apply here).',
+)
+@click.pass_context
 def shifts_command(
-    path: Path, label_key: str | None, min_confidence: float | None, commitment_changes: bool
+    ctx: click.Context,
+    path: Path,
+    label_key: str | None,
+    min_confidence: float | None,
+    commitment_changes: bool,
+    use_judge: bool,
 ) -> None:
-    """Decide for each {"id","claim","before","after"} line of PATH whether the stance shifted."""
+    """Decide for each {"id","claim","before","after"} line of PATH whether the stance shifted.
+
+    With --judge, an optional "actor" key names who is speaking (default: "the actor").
+    """
     started = time.perf_counter()
+    client = _judge_client(ctx) if use_judge else None
+    gold: list[bool] = []
+    predicted: list[bool] = []
+    judged: list[tuple[bool | None, bool, bool]] = []  # (gold, built-in, judge) per answer
+    count = failures = 0
     try:
         if min_confidence is None:
             min_confidence = float(load_model().settings.get("shift_min_confidence", 0.5))
         policy = ShiftSettings(commitment_changes=commitment_changes, min_confidence=min_confidence)
-        gold: list[bool] = []
-        predicted: list[bool] = []
-        count = 0
         required = ("id", "claim", "before", "after", *([label_key] if label_key else []))
         for record in read_jsonl(path, required):
             count += 1
@@ -108,22 +128,79 @@ def shifts_command(
             before = classify(claim, str(record["before"]))
             after = classify(claim, str(record["after"]))
             shifted, _ = stance_changed(before, after, policy)
-            _emit(
-                {
-                    "id": record["id"],
-                    "shift": shifted,
-                    "before": before.stance.value,
-                    "after": after.stance.value,
-                }
+            line: dict[str, object] = {
+                "id": record["id"],
+                "shift": shifted,
+                "before": before.stance.value,
+                "after": after.stance.value,
+            }
+            label = (
+                parse_bool(record[label_key], f"{path}: id {record['id']}") if label_key else None
             )
-            if label_key:
-                gold.append(parse_bool(record[label_key], f"{path}: id {record['id']}"))
+            if client is not None:
+                answer = _ask(client, record)
+                line["judge"] = answer
+                if "error" in answer:
+                    failures += 1
+                else:
+                    judged.append((label, shifted, bool(answer["shift"])))
+            _emit(line)
+            if label is not None:
+                gold.append(label)
                 predicted.append(shifted)
     except (DataError, ModelError) as exc:
         raise click.ClickException(str(exc)) from None
+    finally:
+        if client is not None:
+            client.close()
     if label_key and gold:
-        _note(shift_summary(shift_report(gold, predicted), min_confidence))
+        _note(shift_summary(shift_report(gold, predicted), f"min_confidence {min_confidence:.3f}"))
+        if client is not None:
+            _note(_judge_figures(judged, failures, client.model))
     _note(f"{count} pairs in {time.perf_counter() - started:.1f}s")
+
+
+def _judge_client(ctx: click.Context) -> JudgeClient:
+    """The client for the config's ``[stance.judge]``, or a usage error."""
+    context = ctx.find_object(Context) or Context(DEFAULT_CONFIG_PATH)
+    settings = context.config().stance.judge
+    if settings is None:
+        raise click.UsageError(f"--judge needs a [stance.judge] table in {context.config_path}")
+    return JudgeClient(settings)
+
+
+def _ask(client: JudgeClient, record: dict[str, object]) -> dict[str, object]:
+    """The judge's answer on one labelled pair, or the error it gave instead."""
+    question = Question(
+        claim=str(record["claim"]),
+        actor=str(record.get("actor") or "the actor"),
+        before=(str(record["before"]),),
+        after=(str(record["after"]),),
+    )
+    try:
+        answer = client.ask(question)
+    except JudgeError as exc:
+        return {"error": str(exc)}
+    return {
+        "shift": answer.shifted,
+        "before": answer.before,
+        "after": answer.after,
+        "reason": answer.reason,
+    }
+
+
+def _judge_figures(judged: list[tuple[bool | None, bool, bool]], failures: int, model: str) -> str:
+    """The judge's figures alone, and as watcher uses it (a built-in shift it confirms)."""
+    gold = [bool(label) for label, _, _ in judged]
+    alone = shift_report(gold, [answer for _, _, answer in judged])
+    both = shift_report(gold, [builtin and answer for _, builtin, answer in judged])
+    return "\n".join(
+        [
+            shift_summary(alone, f"judge {model} alone"),
+            shift_summary(both, "built-in shift confirmed by the judge (what is alerted)"),
+            f"{len(judged)} pairs answered, {failures} without an answer (not in these two lines)",
+        ]
+    )
 
 
 @eval_group.command("fnc1")

@@ -13,15 +13,16 @@ from watcher.cli.reading import emit, format_options, history_connection, since_
 from watcher.history.export import view_columns
 from watcher.history.filters import HistoryFilter
 from watcher.history.output import Column, cell, date_cell
-from watcher.history.timeline import known_topics, timeline
+from watcher.history.timeline import JUDGE_COLUMNS, known_topics, timeline
 
 
 def change(row: dict[str, Any]) -> str:
     """The decision column: a shift stands out with its before and after."""
     if row["shift_id"] is not None:
         mark = f">> SHIFT {row['shifted_from'] or 'none'} -> {row['stance']}"
-        voided = row["shift_status"] in ("rejected", "superseded")
-        return f"{mark} ({row['shift_status']})" if voided else mark
+        if row["shift_status"] in ("rejected", "superseded"):
+            mark += f" ({row['shift_status']})"
+        return f"{mark} (judge: {row['judge_outcome']})" if row.get("judge_outcome") else mark
     if row["decision"] == "late":  # kept, never alerted: say why
         return f"late: {row['decision_reason']}"
     return row["decision"]
@@ -54,7 +55,8 @@ def command(
     """The timeline of positions on TOPIC: stance, evidence, source and date, oldest first.
 
     Positions that shifted an actor's stance are marked ">> SHIFT before -> after" (and
-    "(rejected)" when an analyst rejected the shift); a late position says why it is late.
+    "(rejected)" when an analyst rejected the shift), with the language-model judge's ruling
+    when one was asked; a late position says why it is late.
     """
     with closing(history_connection(context)) as connection:
         rows = timeline(connection, HistoryFilter(topic, actor, since))
@@ -63,7 +65,7 @@ def command(
                 f"no positions recorded on topic {topic!r}; "
                 f"topics with positions: {', '.join(topics) or 'none yet'}"
             )
-        emit(rows, fmt, TABLE, view_columns(connection, "position_timeline"))
+        emit(rows, fmt, TABLE, [*view_columns(connection, "position_timeline"), *JUDGE_COLUMNS])
     if fmt == "table":
         shifts = sum(row["shift_id"] is not None for row in rows)
         click.echo(f"\n{len(rows)} positions, {shifts} shift{'' if shifts == 1 else 's'}", err=True)

@@ -22,7 +22,7 @@ from watcher.corrections import CorrectionError, ack_shift, reject_shift
 from watcher.history.export import view_columns
 from watcher.history.filters import HistoryFilter
 from watcher.history.output import Column, cell, date_cell
-from watcher.history.timeline import shift_log
+from watcher.history.timeline import JUDGE_COLUMNS, shift_log
 from watcher.store import Store
 
 
@@ -38,6 +38,13 @@ def reported_by(row: dict[str, Any]) -> str:
     return f"{first} (+{others} more)" if others > 0 else first
 
 
+def judged(row: dict[str, Any]) -> str:
+    """The language-model judge's ruling and its reason, when one was asked."""
+    if not row.get("judge_outcome"):
+        return ""
+    return f"{row['judge_outcome']}: {row['judge_reason'] or ''}".strip(": ")
+
+
 TABLE = (
     Column("id", cell("shift_id")),
     Column("date", date_cell("shifted_at")),
@@ -49,6 +56,7 @@ TABLE = (
     Column("after", cell("after_statement"), width=40),
     Column("first reported by", reported_by, width=30),
 )
+JUDGE_COLUMN = Column("judge", judged, width=30)  # shown once a shift was judged
 
 by_option = click.option(
     "--by",
@@ -84,7 +92,9 @@ def command(
         return
     with closing(history_connection(context)) as connection:
         rows = shift_log(connection, HistoryFilter(topic, actor, since), limit)
-        emit(rows, fmt, TABLE, view_columns(connection, "shift_log"))
+        judge = any(row["judge_outcome"] for row in rows)
+        table = (*TABLE, JUDGE_COLUMN) if judge else TABLE
+        emit(rows, fmt, table, [*view_columns(connection, "shift_log"), *JUDGE_COLUMNS])
 
 
 @command.command("ack")

@@ -46,11 +46,15 @@ def command(context: Context, as_json: bool, stale_after: float | None) -> None:
     (with --db it needs no config). Exits 1 when the daemon is not running or its heartbeat is
     stale: fit for a container healthcheck.
     """
-    database = Path(context.database or context.config().watcher.database)
+    config = None if context.database else context.config()
+    database = Path(context.database or config.watcher.database)
     if not database.exists():
         raise click.ClickException(f"no database at {database}: the daemon has not run yet")
+    judge = config.stance.judge if config else None
     with Store(database) as store:
-        status = read_status(store, utc_now(), stale_after)
+        status = read_status(
+            store, utc_now(), stale_after, judge.max_calls_per_hour if judge else None
+        )
     if as_json:
         click.echo(json.dumps(render_json(status), indent=2, ensure_ascii=False))
     else:

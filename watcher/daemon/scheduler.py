@@ -488,7 +488,9 @@ class Daemon:
     def _dispatch(self, config: Config, pipeline: Pipeline) -> DispatchReport:
         """One outbox pass, in a worker thread with its own connection (sends block)."""
         with Store(self.store.path) as store:
-            return dispatch_due(store, pipeline.channels, pipeline.topics, config.alerts)
+            return dispatch_due(
+                store, pipeline.channels, pipeline.topics, config.alerts, judge=pipeline.judge
+            )
 
     async def _heartbeat_job(self) -> None:
         if self._beat is not None:

@@ -86,6 +86,7 @@ class Status:
     unconfigured_feeds: int  # rows of feeds no longer in the config
     deliveries: dict[str, int]  # count per status
     recent_dead: tuple[dict[str, Any], ...]
+    judge: dict[str, Any] | None = None  # the language-model judge's calls, once it was used
 
     @property
     def daemon(self) -> str:
@@ -103,10 +104,17 @@ class Status:
         return self.daemon == "running"
 
 
-def read_status(store: Store, now: datetime, stale_after: float | None = None) -> Status:
-    """Gather the status; ``stale_after`` overrides the daemon's own threshold."""
+def read_status(
+    store: Store, now: datetime, stale_after: float | None = None, judge_cap: int | None = None
+) -> Status:
+    """Gather the status; ``stale_after`` overrides the daemon's own threshold.
+
+    ``judge_cap`` is the configured ``max_calls_per_hour``, shown with the judge's calls.
+    """
     beat = heartbeat.read(store.db)
     rows = store.feeds.all()
+    judge = store.judgements.summary(now)
+    used = judge["calls_last_day"] or any(judge["outcomes"].values()) or judge["held"]
     return Status(
         now=now,
         heartbeat=beat,
@@ -115,6 +123,7 @@ def read_status(store: Store, now: datetime, stale_after: float | None = None) -
         unconfigured_feeds=sum(1 for row in rows if not row["configured"]),
         deliveries=store.deliveries.counts(),
         recent_dead=tuple(store.deliveries.listing(status="dead", limit=RECENT_DEAD_SHOWN)),
+        judge=judge | {"max_calls_per_hour": judge_cap} if used else None,
     )
 
 
@@ -137,6 +146,7 @@ def render_json(status: Status) -> dict[str, Any]:
             "recent_dead_deliveries": [
                 {key: row.get(key) for key in _DEAD_KEYS} for row in status.recent_dead
             ],
+            "judge": status.judge,
         }
     )
 
@@ -165,12 +175,15 @@ def render_text(status: Status) -> str:
     lines.append(
         f"deliveries: {counts.get('pending', 0)} pending, {counts.get('dead', 0)} dead, "
         f"{counts.get('sent', 0)} sent"
+        + (f", {counts['withheld']} withheld by the judge" if counts.get("withheld") else "")
     )
     for row in status.recent_dead:
         lines.append(
             f"  dead #{row['id']} to {row['channel']} ({row.get('actor_id')} on "
             f"{row.get('topic_id')}), {row['attempts']} attempts: {row.get('last_error')}"
         )
+    if status.judge:
+        lines += _judge_lines(status.judge, now)
     healths = [feed.health for feed in status.feeds]
     summary = ", ".join(f"{healths.count(h)} {h}" for h in dict.fromkeys(healths))
     lines.append("")
@@ -200,6 +213,26 @@ def _daemon_line(status: Status) -> str:
         )
     up = format_duration((status.now - beat.started_at).total_seconds())
     return f"daemon: running - {where}, up {up}, {age}, {beat.feeds} feeds scheduled"
+
+
+def _judge_lines(judge: dict[str, Any], now: datetime) -> list[str]:
+    cap = judge["max_calls_per_hour"]
+    outcomes = judge["outcomes"]
+    lines = [
+        f"judge: {_count(judge['calls_last_hour'], 'call')} in the last hour"
+        + (f" (cap {cap})" if cap else "")
+        + f", {judge['failures_last_hour']} failed; {judge['calls_last_day']} in the last day, "
+        f"{judge['failures_last_day']} failed",
+        f"  shifts: {outcomes['confirmed']} confirmed, {outcomes['disputed']} disputed, "
+        f"{outcomes['failed']} alerted without an answer, {judge['held']} held for it",
+    ]
+    if cap and judge["calls_last_hour"] >= cap:
+        lines.append("  HOURLY CAP REACHED: new shifts wait (on_error = hold) or go unjudged")
+    if judge["blocked_until"]:
+        lines.append(f"  the server asked to wait until {to_iso(judge['blocked_until'])}")
+    if judge["last_error"]:
+        lines.append(f"  last failure {_ago(judge['last_error_at'], now)}: {judge['last_error']}")
+    return lines
 
 
 def _feed_details(feed: FeedStatus, now: datetime) -> list[str]:

@@ -7,16 +7,23 @@ import sqlite3
 from watcher.history.connection import fetch_rows
 from watcher.history.filters import HistoryFilter
 
+# The language-model judge's ruling, joined from ``shifts`` onto the views' rows (NULL when the
+# shift was not judged, or the row is no shift).
+JUDGE_COLUMNS = ("judge_outcome", "judge_model", "judge_before", "judge_after", "judge_reason")
+_JUDGE_SELECT = ", ".join(f"sh.{column}" for column in JUDGE_COLUMNS)
+
 
 def timeline(connection: sqlite3.Connection, selection: HistoryFilter) -> list[dict]:
     """Positions from ``position_timeline`` in the order they were said (then recorded).
 
-    A position that shifted the actor's stance carries ``shift_id`` and ``shifted_from``.
+    A position that shifted the actor's stance carries ``shift_id`` and ``shifted_from``, and
+    the judge's ruling on it (:data:`JUDGE_COLUMNS`).
     """
     where, params = selection.where("said_at")
     return fetch_rows(
         connection,
-        f"SELECT * FROM position_timeline {where} ORDER BY said_at, position_id",
+        f"SELECT * FROM (SELECT t.*, {_JUDGE_SELECT} FROM position_timeline t "
+        f"LEFT JOIN shifts sh ON sh.id = t.shift_id) {where} ORDER BY said_at, position_id",
         params,
     )
 
@@ -24,9 +31,13 @@ def timeline(connection: sqlite3.Connection, selection: HistoryFilter) -> list[d
 def shift_log(
     connection: sqlite3.Connection, selection: HistoryFilter, limit: int | None = None
 ) -> list[dict]:
-    """Shifts from ``shift_log``, the most recent (by when the new position was said) first."""
+    """Shifts from ``shift_log`` with the judge's ruling, the most recent (by when the new
+    position was said) first."""
     where, params = selection.where("shifted_at")
-    sql = f"SELECT * FROM shift_log {where} ORDER BY shifted_at DESC, shift_id DESC"
+    sql = (
+        f"SELECT * FROM (SELECT l.*, {_JUDGE_SELECT} FROM shift_log l "
+        f"JOIN shifts sh ON sh.id = l.shift_id) {where} ORDER BY shifted_at DESC, shift_id DESC"
+    )
     if limit is not None:
         sql, params = sql + " LIMIT ?", [*params, limit]
     return fetch_rows(connection, sql, params)

@@ -14,6 +14,7 @@ from sqlite_utils import Database
 from watcher.store.corrections import CorrectionRecords
 from watcher.store.deliveries import DeliveryRecords
 from watcher.store.feeds import FeedRecords
+from watcher.store.judgements import JudgeRecords
 from watcher.store.migrations import migrate
 from watcher.store.positions import PositionRecords, StoredPosition
 from watcher.store.shift_sources import ShiftSourceRecords
@@ -46,6 +47,7 @@ class Store:
         self.deliveries = DeliveryRecords(self.db)
         self.shift_sources = ShiftSourceRecords(self.db)
         self.corrections = CorrectionRecords(self.db)
+        self.judgements = JudgeRecords(self.db)
 
     def transaction(self) -> AbstractContextManager[Database]:
         """A write transaction holding the write lock from its start; nested: savepoints."""

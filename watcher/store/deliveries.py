@@ -20,7 +20,8 @@ from watcher.store.sql import write_transaction
 from watcher.timeutil import from_iso, to_iso, utc_now
 
 # cancelled: never to be sent (its shift was rejected or superseded, or muted); reason in last_error
-STATUSES = ("pending", "sent", "dead", "cancelled")
+# withheld: the judge disputed the shift; `watcher alerts retry ID` sends it all the same
+STATUSES = ("pending", "sent", "dead", "cancelled", "withheld")
 
 
 @dataclass(frozen=True)
@@ -289,7 +290,8 @@ class DeliveryRecords:
         """
         return self.db.execute(
             "UPDATE deliveries SET status = 'cancelled', last_error = ? "
-            "WHERE shift_id = ? AND status IN ('pending', 'dead') AND claimed_by IS NULL",
+            "WHERE shift_id = ? AND status IN ('pending', 'dead', 'withheld') "
+            "AND claimed_by IS NULL",
             [reason, shift_id],
         ).rowcount
 
@@ -316,10 +318,35 @@ class DeliveryRecords:
             {"now": to_iso(now), **{f"s{i}": shift_id for i, shift_id in enumerate(ids)}},
         ).rowcount
 
+    def hold(self, shift_id: int, until: datetime, reason: str) -> int:
+        """Keep a shift's unclaimed pending deliveries queued until ``until`` (no attempt spent)."""
+        with write_transaction(self.db):
+            return self.db.execute(
+                "UPDATE deliveries SET next_attempt_at = ?, last_error = ? "
+                "WHERE shift_id = ? AND status = 'pending' AND claimed_by IS NULL",
+                [to_iso(until), reason, shift_id],
+            ).rowcount
+
+    def withhold(self, shift_id: int, reason: str) -> int:
+        """Set a shift's unclaimed pending deliveries aside as ``withheld``; returns how many."""
+        with write_transaction(self.db):
+            return self.db.execute(
+                "UPDATE deliveries SET status = 'withheld', last_error = ? "
+                "WHERE shift_id = ? AND status = 'pending' AND claimed_by IS NULL",
+                [reason, shift_id],
+            ).rowcount
+
     def requeue(self, ids: Iterable[int] = (), all_dead: bool = False) -> int:
-        """Give dead deliveries (the given ones, or all) a fresh set of attempts, due now."""
+        """Give dead deliveries (the given ones, or all) a fresh set of attempts, due now.
+
+        Withheld deliveries named by id are queued too: the user overrules the judge.
+        """
         ids = list(ids)
-        where = "status = 'dead'" + ("" if all_dead else f" AND id IN ({_placeholders(ids)})")
+        where = (
+            "status = 'dead'"
+            if all_dead
+            else f"status IN ('dead', 'withheld') AND id IN ({_placeholders(ids)})"
+        )
         with write_transaction(self.db):
             return self.db.execute(
                 "UPDATE deliveries SET status = 'pending', attempts = 0, dead_at = NULL, "

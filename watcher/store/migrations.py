@@ -12,6 +12,7 @@ from sqlite_utils import Database
 from watcher.store.corrections_schema import CORRECTIONS_SCHEMA
 from watcher.store.daemon_schema import DAEMON_SCHEMA
 from watcher.store.history_schema import HISTORY_SCHEMA
+from watcher.store.judge_schema import JUDGE_SCHEMA
 from watcher.store.outbox_schema import OUTBOX_SCHEMA
 from watcher.store.sql import write_transaction
 
@@ -174,6 +175,10 @@ def _corrections_schema(db: Database) -> None:
     run_script(db, CORRECTIONS_SCHEMA)
 
 
+def _judge_schema(db: Database) -> None:
+    run_script(db, JUDGE_SCHEMA)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", _initial_schema),
     Migration(2, "outbox: retries, claims, attempt log; shift sources", _outbox_schema),
@@ -182,6 +187,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         6, "corrections of shifts, shift status, mutes; views show them", _corrections_schema
     ),
+    Migration(8, "language-model judge: answers cache, calls, rulings on shifts", _judge_schema),
 )
 
 
