@@ -37,7 +37,7 @@ TABLE = (
     Column("date", date_cell("said_at")),
     Column("actor", cell("actor_id")),
     Column("stance", cell("stance")),
-    Column("change", change, width=40),
+    Column("change", change, width=60),
     Column("evidence", cell("statement"), width=60),
     Column("source", source, width=24),
 )
