@@ -337,3 +337,20 @@ def test_console_default_channel_still_prints(store: Store, capsys: pytest.Captu
     shift(store, settings=config)
     dispatch_due(store, build_channels(config.channels), TOPICS, config)
     assert "United States shifted on air: observing -> against" in capsys.readouterr().out
+
+
+def test_a_pass_says_when_the_next_waiting_delivery_is_due(store: Store) -> None:
+    config = settings({"type": "console", "name": "rec", "digest": "10m"}, {"type": "console"})
+    created = datetime.now(UTC).replace(microsecond=0)
+    shift_id = shift(store, settings=settings({"type": "console", "name": "rec"}))
+    with store.transaction():  # as the daemon queues a shift: its settle window runs
+        store.deliveries.enqueue(
+            shift_id, {"console": "r"}, created, due=created + timedelta(minutes=2)
+        )
+    channels = {"rec": Recorder(), "console": Recorder("console")}
+    report = dispatch_due(store, channels, TOPICS, config, now=created)
+    assert report.held == 1  # the digest collects
+    assert report.wake_at == created + timedelta(minutes=2)  # the settle window ends first
+    report = dispatch_due(store, channels, TOPICS, config, now=created + timedelta(minutes=2))
+    assert len(channels["console"].sent) == 1
+    assert created + timedelta(minutes=9) < report.wake_at <= created + timedelta(minutes=10)
