@@ -23,6 +23,7 @@ from typing import Any
 import feedparser
 
 import watcher.pipeline
+import watcher.placement.place
 from bench.common import arguments, describe_machine, machine, print_table, verdict, write_json
 from bench.synthetic import Corpus, Feed, build_feeds, build_topics, load_corpus
 from watcher.config import Config, config_from_dict
@@ -104,20 +105,21 @@ class StageClock:
     @contextmanager
     def watching(self, pipeline: Pipeline) -> Iterator[None]:
         """Time ``pipeline``'s stages during the ``with`` block."""
-        originals = {
-            name: getattr(watcher.pipeline, name)
-            for name in ("parse_feed", "actor_positions", "decide_shift")
-        }
-        stages = {"parse_feed": "parse", "actor_positions": "stance", "decide_shift": "diff"}
+        stages = (
+            ("parse", watcher.pipeline, "parse_feed"),
+            ("stance", watcher.pipeline, "actor_positions"),
+            ("diff", watcher.placement.place, "decide_shift"),
+        )
+        originals = [(module, name, getattr(module, name)) for _, module, name in stages]
         matcher_match = pipeline.matcher.match
         try:
-            for name, function in originals.items():
-                setattr(watcher.pipeline, name, self.timed(stages[name], function))
+            for (stage, module, name), (_, _, function) in zip(stages, originals, strict=True):
+                setattr(module, name, self.timed(stage, function))
             pipeline.matcher.match = self.timed("match", matcher_match)  # type: ignore[method-assign]
             yield
         finally:
-            for name, function in originals.items():
-                setattr(watcher.pipeline, name, function)
+            for module, name, function in originals:
+                setattr(module, name, function)
             del pipeline.matcher.match
 
 

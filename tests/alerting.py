@@ -18,6 +18,7 @@ from watcher.dedup import story_keys
 from watcher.diff import decide_shift
 from watcher.models import Actor, Position, Stance, StanceVerdict, Story, Topic
 from watcher.store import Store
+from watcher.timeutil import utc_now
 
 TOPIC = Topic(
     id="air",
@@ -83,7 +84,8 @@ def position(
 def record(
     store: Store, new: Position, settings: AlertSettings | None = None
 ) -> tuple[int, int | None]:
-    """Record a position as the pipeline does; returns (position id, shift id or None)."""
+    """Record a position as a polling round does (no settle window: the round is complete);
+    returns (position id, shift id or None)."""
     settings = settings or AlertSettings()
     with store.transaction():
         prior = store.positions.current(new.topic_id, new.actor_id)
@@ -91,6 +93,8 @@ def record(
         position_id, shift_id = store.positions.record(new, decision, prior)
         if shift_id is not None:
             queue_shift(store, settings, shift_id, new)
+            # as at the end of a polling round: nothing else is on its way
+            store.deliveries.end_settling([shift_id], utc_now())
         elif prior is not None:
             corroborate(store, settings, position_id, new)
     return position_id, shift_id

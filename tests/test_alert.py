@@ -55,7 +55,7 @@ def test_text_alert_has_topic_actor_stances_marked_evidence_sources_and_footer(
     assert '  "The US has {+refused+} air cover."' in text
     assert "[-not ruled out-] {+refused+}" in text
     assert "cues: refused" in text
-    assert "Sources (1):\n  - Outlet: US refuses air cover (2025-06-11)" in text
+    assert "Sources (1):\n  - Outlet: US refuses air cover (2025-06-11 12:00)" in text
     assert "    https://s-air-US.example/story" in text
     assert text.endswith(
         "Sent by watcher to channel 'console' because of route 'desk' (topics: air). Delivery k1."

@@ -66,7 +66,7 @@ def test_dispatch_then_list_and_show_every_delivery_and_attempt(tmp_path: Path) 
     code, output = run([*options, "alerts", "list"])
     assert code == 0
     lines = output.splitlines()
-    assert lines[0] == "0 pending, 1 sent, 1 dead"
+    assert lines[0] == "0 pending (0 held), 1 sent, 1 dead"
     assert lines[1].startswith("#2    shift 1    email        dead    attempts 1  dead ")
     assert lines[1].endswith("air US: observing -> against")
     assert "last error: ConnectionRefusedError" in lines[2]
@@ -79,7 +79,7 @@ def test_dispatch_then_list_and_show_every_delivery_and_attempt(tmp_path: Path) 
     code, output = run([*options, "alerts", "retry", "--dead"])
     assert (code, output.strip()) == (0, "1 deliveries queued again")
     code, output = run([*options, "alerts", "list", "--status", "pending"])
-    assert output.splitlines()[0] == "1 pending, 1 sent, 0 dead"
+    assert output.splitlines()[0] == "1 pending (0 held), 1 sent, 0 dead"
 
 
 def test_test_sends_a_sample_through_a_channel_and_names_failures(tmp_path: Path) -> None:

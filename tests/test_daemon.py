@@ -277,7 +277,10 @@ def test_changing_feeds_produce_stories_shifts_and_alerts(
     names = sorted({p.name for snapshot in snapshots for p in snapshot.glob("*.xml")})
     demo = (SEEDS / "demo.toml").read_text(encoding="utf-8")
     daemon.config.write_text(
-        settings() + feeds_toml(*(server.url(f"/{n}") for n in names)) + demo, encoding="utf-8"
+        settings(alerts={"settle": "1s"})
+        + feeds_toml(*(server.url(f"/{n}") for n in names))
+        + demo,
+        encoding="utf-8",
     )
     imported = subprocess.run(
         [WATCHER, "-c", str(daemon.config), "--db", str(daemon.db), "positions", "import",

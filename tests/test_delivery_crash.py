@@ -114,7 +114,13 @@ def test_sigkill_mid_send_then_restart_delivers_every_shift_exactly_once(tmp_pat
     assert sorted(accepted) == sorted(keys)  # every shift, none twice
     assert delivery_key(requests[SENT_BEFORE_KILL]) == in_flight["key"]
     with Store(tmp_path / "watcher.db") as store:
-        assert store.deliveries.counts() == {"pending": 0, "sent": 20, "dead": 0, "withheld": 0}
+        assert store.deliveries.counts() == {
+            "pending": 0,
+            "sent": 20,
+            "dead": 0,
+            "cancelled": 0,
+            "withheld": 0,
+        }
         outcomes = [a["outcome"] for a in store.deliveries.attempts(in_flight["id"])]
         assert outcomes == ["interrupted", "sent"]
 

@@ -29,7 +29,7 @@ T0 = datetime(2030, 1, 1, 12, tzinfo=UTC)  # after every queued row's created_at
 
 def settings(*channels: dict, **options: object) -> AlertSettings:
     return AlertSettings.model_validate(
-        {"channels": list(channels) or [{"type": "console", "name": "rec"}], **options}
+        {"channels": list(channels) or [{"type": "console", "name": "rec"}], "settle": 0, **options}
     )
 
 
@@ -79,7 +79,13 @@ def test_after_max_attempts_a_delivery_is_dead_and_shown_not_dropped(store: Stor
     dispatch_due(store, {"rec": channel}, TOPICS, config, now=T0)
     report = dispatch_due(store, {"rec": channel}, TOPICS, config, now=T0 + timedelta(hours=1))
     assert (report.failed, report.dead) == (0, 1)
-    assert store.deliveries.counts() == {"pending": 0, "sent": 0, "dead": 1, "withheld": 0}
+    assert store.deliveries.counts() == {
+        "pending": 0,
+        "sent": 0,
+        "dead": 1,
+        "cancelled": 0,
+        "withheld": 0,
+    }
     [row] = store.deliveries.listing("dead")
     assert row["dead_at"] == to_iso(T0 + timedelta(hours=1))
     assert [a["outcome"] for a in store.deliveries.attempts(row["id"])] == ["failed", "dead"]
@@ -327,7 +333,24 @@ def test_migration_2_upgrades_a_version_1_outbox(tmp_path: Path) -> None:
 
 
 def test_console_default_channel_still_prints(store: Store, capsys: pytest.CaptureFixture) -> None:
-    config = AlertSettings(channels=[ConsoleChannelSettings(type="console")])
+    config = AlertSettings(channels=[ConsoleChannelSettings(type="console")], settle=0)
     shift(store, settings=config)
     dispatch_due(store, build_channels(config.channels), TOPICS, config)
     assert "United States shifted on air: observing -> against" in capsys.readouterr().out
+
+
+def test_a_pass_says_when_the_next_waiting_delivery_is_due(store: Store) -> None:
+    config = settings({"type": "console", "name": "rec", "digest": "10m"}, {"type": "console"})
+    created = datetime.now(UTC).replace(microsecond=0)
+    shift_id = shift(store, settings=settings({"type": "console", "name": "rec"}))
+    with store.transaction():  # as the daemon queues a shift: its settle window runs
+        store.deliveries.enqueue(
+            shift_id, {"console": "r"}, created, due=created + timedelta(minutes=2)
+        )
+    channels = {"rec": Recorder(), "console": Recorder("console")}
+    report = dispatch_due(store, channels, TOPICS, config, now=created)
+    assert report.held == 1  # the digest collects
+    assert report.wake_at == created + timedelta(minutes=2)  # the settle window ends first
+    report = dispatch_due(store, channels, TOPICS, config, now=created + timedelta(minutes=2))
+    assert len(channels["console"].sent) == 1
+    assert created + timedelta(minutes=9) < report.wake_at <= created + timedelta(minutes=10)

@@ -172,6 +172,7 @@ class TopicSettings(_Strict):
     """One ``[[topics]]`` entry: a claim and the actors whose stance on it is tracked."""
 
     id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][\w.\-]*$")
+    title: str = ""  # a human name for subjects and headings; default: the id
     claim: str = Field(min_length=8)
     terms: list[str] = Field(default=[], validate_default=True)  # checked even when left out
     actors: list[ActorSettings] = Field(min_length=1)
@@ -191,6 +192,7 @@ class TopicSettings(_Strict):
         """The plain dataclass the pipeline stages use."""
         return Topic(
             id=self.id,
+            title=self.title or self.id,
             claim=self.claim,
             terms=tuple(self.terms),
             actors=tuple(
@@ -271,6 +273,8 @@ class _ChannelSettings(_Strict):
     name: str
     digest: Duration = 0.0  # > 0: collect this long from the first queued alert, send one message
     quiet_hours: QuietHoursSettings | None = None
+    # after a shift's alert went out: one short follow-up when other outlets report it too
+    updates: bool = False
 
 
 class ConsoleChannelSettings(_ChannelSettings):
@@ -376,6 +380,9 @@ class AlertSettings(_Strict):
     retry_jitter: float = Field(default=0.2, ge=0, le=1)  # up to this share taken off at random
     lease: Annotated[Duration, Field(gt=0)] = 300.0  # a claimed delivery is retried after this
     corroboration_window: Duration = 86400.0  # later outlets within this join the shift's sources
+    # a new shift waits this long before it is sent, so reports of it from other feeds polled
+    # meanwhile (an earlier one, first-hand ones) join its alert; 0 sends at once
+    settle: Duration = 120.0
 
     @model_validator(mode="after")
     def _consistent(self) -> AlertSettings:

@@ -148,6 +148,7 @@ class Topic:
     claim: str
     terms: tuple[str, ...] = ()
     actors: tuple[Actor, ...] = ()
+    title: str = ""  # how people call it, for subjects and headings (default: the id)
     min_score: float = 0.0  # extra per-topic threshold on top of the matcher's own
 
 

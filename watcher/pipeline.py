@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import random
 import sqlite3
 import threading
 from collections.abc import Sequence
@@ -20,19 +21,20 @@ import httpx
 
 from watcher.alert.channels import build_channels
 from watcher.alert.dispatch import DispatchReport, dispatch_due
-from watcher.alert.outbox import corroborate, queue_shift
 from watcher.article import ArticleReader, Relevance, wants_article
 from watcher.config import Config, FeedSettings
+from watcher.daemon.schedule import Politeness, PollOutcome, after_poll, held_back
 from watcher.dedup import another_entry, story_keys
-from watcher.diff import decide_shift
 from watcher.fetch import describe_error, fetch_all, make_client, redact_url
 from watcher.judge import build_judge
 from watcher.match import TopicMatcher
-from watcher.models import Decision, FetchResult, Position, ShiftDecision, Story
+from watcher.models import FetchResult, Position, ShiftDecision, Story
 from watcher.parse import parse_feed
+from watcher.placement import place_position
 from watcher.stance import actor_positions, forget_texts
 from watcher.store import Store
 from watcher.store.stories import KnownStory
+from watcher.timeutil import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,7 @@ class PollReport:
     duplicates: int = 0
     positions: int = 0
     decisions: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)  # feed URL -> why it was not polled
     shift_ids: list[int] = field(default_factory=list)
     recorded: list[tuple[Position, ShiftDecision]] = field(default_factory=list)
 
@@ -96,21 +99,59 @@ class Pipeline:
         self,
         feeds: Sequence[FeedSettings] | None = None,
         client: httpx.AsyncClient | None = None,
+        force: bool = False,
     ) -> PollReport:
         """Fetch the given feeds (default: every enabled one) and process what is new.
 
-        Feeds and articles are fetched with ``client`` (default: one made for this poll).
+        Feeds and articles are fetched with ``client`` (default: one made for this poll). A
+        round outside the daemon keeps to each feed's stored state as the daemon does: a feed
+        gone (410), backing off or asked to wait (Retry-After) is skipped unless ``force``, and
+        each fetch's outcome sets when the feed may be polled next.
         """
         if client is None:
             async with make_client(self.config.fetch) as own_client:
-                return await self.poll(feeds, own_client)
+                return await self.poll(feeds, own_client, force)
         feeds = [f for f in (self.config.feeds if feeds is None else feeds) if f.enabled]
         self.store.feeds.sync(self.config.feeds)
+        now = utc_now()
+        skipped = (
+            {}
+            if force
+            else {
+                f.url: reason
+                for f in feeds
+                if (reason := held_back(self.store.feeds.get(f.url), now))
+            }
+        )
+        feeds = [f for f in feeds if f.url not in skipped]
         states = [self.store.feeds.state(feed.url) for feed in feeds]
         results = await fetch_all(states, self.config.fetch, client)
         report = await self.ingest_with_articles(results, client)
+        report.skipped = skipped
+        self._schedule_next({f.url: f for f in feeds}, results)
+        # Every feed of the round has been read, so no other report of its shifts is on the way:
+        # they need not wait out the settle window (meant for feeds polled one by one).
+        with self.store.transaction():
+            self.store.deliveries.end_settling(report.shift_ids, utc_now())
         log.info("poll: %s", report.summary())
         return report
+
+    def _schedule_next(
+        self, feeds: dict[str, FeedSettings], results: Sequence[FetchResult]
+    ) -> None:
+        """Record when each fetched feed may be polled next (or that it is gone)."""
+        for result in results:
+            row = self.store.feeds.get(result.url) or {}
+            outcome = PollOutcome.of(
+                result, row.get("consecutive_failures", 0), row.get("ttl_minutes")
+            )
+            rules = Politeness.for_feed(feeds[result.url], self.config.fetch)
+            plan = after_poll(utc_now(), outcome, rules, random.random())
+            with self.store.transaction():
+                if plan.disabled:
+                    self.store.feeds.disable(result.url, plan.reason)
+                else:
+                    self.store.feeds.schedule(result.url, plan.at, plan.reason)
 
     def ingest(
         self, results: Sequence[FetchResult], stop: threading.Event | None = None
@@ -302,19 +343,9 @@ class Pipeline:
         return known
 
     def record_position(self, position: Position) -> _Recorded:
-        """Compare a position with the actor's current one and store it (with its shift, if any)."""
-        prior = self.store.positions.current(position.topic_id, position.actor_id)
-        decision = decide_shift(prior.position if prior else None, position, self.config.shifts)
-        position_id, shift_id = self.store.positions.record(position, decision, prior)
-        if shift_id is not None:
-            queue_shift(self.store, self.config.alerts, shift_id, position)
-        elif decision.decision is Decision.BASELINE:
-            log.info(
-                "baseline for %s on %s: %s", position.actor_id, position.topic_id, position.stance
-            )
-        else:  # another outlet reporting a shift's new stance is a source of it, not an alert
-            corroborate(self.store, self.config.alerts, position_id, position)
-        return position, decision, shift_id
+        """Place a position in the actor's timeline (event time) and store it with its shift."""
+        placed = place_position(self.store, self.config, position)
+        return position, placed.decision, placed.shift_id
 
     def dispatch(self) -> DispatchReport:
         """Send the alerts that are due through the configured channels (one outbox pass)."""

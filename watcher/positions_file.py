@@ -72,9 +72,46 @@ def load_positions(path: Path, topics: dict[str, Topic]) -> list[Position]:
     return positions
 
 
-def import_positions(store: Store, positions: list[Position]) -> None:
-    """Record positions as each actor's baseline (replacing the stance in force)."""
+def analyst_position(
+    topic: Topic,
+    actor_id: str,
+    stance: Stance,
+    evidence: str,
+    as_of: dt.datetime,
+    by: str,
+) -> Position:
+    """A position an analyst sets by hand (``watcher positions set``), checked like a file's."""
+    where = "positions set"
+    if actor_id not in {a.id for a in topic.actors}:
+        raise ConfigError(f"{where}: topic {topic.id!r} has no actor {actor_id!r}")
+    if stance is Stance.UNRELATED:
+        raise ConfigError(f"{where}: a position cannot be 'unrelated'")
+    if not evidence.strip():
+        raise ConfigError(f"{where}: --evidence must say what the position rests on")
+    return Position(
+        topic_id=topic.id,
+        actor_id=actor_id,
+        story_id="",
+        verdict=StanceVerdict(
+            stance=stance, confidence=1.0, evidence=(evidence.strip(),), explanation=f"set by {by}"
+        ),
+        published=as_of if as_of.tzinfo else as_of.replace(tzinfo=dt.UTC),
+        source_title=f"analyst: {by}",
+    )
+
+
+def import_positions(store: Store, positions: list[Position]) -> int:
+    """Record positions as each actor's baseline from their date on; returns how many were new.
+
+    A position already recorded (same topic, actor, stance, date, evidence and source) is
+    skipped, so importing the same file twice adds nothing.
+    """
+    added = 0
     with store.transaction():
         for position in positions:
+            if store.positions.has_starting(position):
+                continue
             decision = ShiftDecision(Decision.BASELINE, position.verdict.explanation)
             store.positions.record(position, decision, prior=None)
+            added += 1
+    return added

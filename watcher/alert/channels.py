@@ -46,7 +46,12 @@ class JsonlChannel:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         lines = [
             json.dumps(
-                {**render_dict(alert), "delivery": envelope.key, "rules": list(envelope.rules)},
+                {
+                    **render_dict(alert),
+                    "delivery": envelope.key,
+                    "rules": list(envelope.rules),
+                    "update": list(envelope.update),
+                },
                 ensure_ascii=False,
             )
             + "\n"

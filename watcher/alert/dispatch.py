@@ -44,6 +44,8 @@ class DispatchReport:
     held: int = 0  # due, but in quiet hours or collecting for a digest
     released: int = 0  # claims of a dispatcher that died, made due again
     messages: int = 0  # messages sent: a digest carries several deliveries
+    # when the next delivery waiting (settle window, backoff, quiet hours, digest) is due
+    wake_at: datetime | None = None
     judge: JudgeReport = field(default_factory=JudgeReport)  # the language model's rulings
 
     def summary(self) -> str:
@@ -99,31 +101,39 @@ def plan_messages(
     quiet: QuietHoursSettings | None,
     max_batch: int,
     now: datetime,
-) -> tuple[list[_Plan], int]:
-    """Split one channel's due deliveries into messages; returns (plans, number held back).
+) -> tuple[list[_Plan], int, datetime | None]:
+    """Split one channel's due deliveries into messages.
 
-    A digest that was tried before is resent with exactly the same deliveries (so its key, and
-    an email's Message-ID, stay the same); new deliveries on a digest channel wait until the
-    oldest has waited the digest window, then go out together.
+    Returns (plans, number held back, when the held ones may go). A digest that was tried
+    before is resent with exactly the same deliveries (so its key, and an email's Message-ID,
+    stay the same); new deliveries on a digest channel wait until the oldest has waited the
+    digest window, then go out together.
     """
     if not rows:
-        return [], 0
+        return [], 0, None
     channel = rows[0]["channel"]
-    if quiet_until(now, quiet):
-        return [], len(rows)
+    quiet_end = quiet_until(now, quiet)
+    if quiet_end:
+        return [], len(rows), quiet_end
     plans: list[_Plan] = []
     batched = sorted((r for r in rows if r["batch"]), key=lambda r: (r["batch"], r["id"]))
     for batch, members in groupby(batched, key=lambda r: r["batch"]):
         plans.append(_Plan(channel, [r["id"] for r in members], batch))
-    loose = [r for r in rows if not r["batch"]]
+    # a follow-up goes alone: it is not news for a digest
+    follow_ups = [r for r in rows if not r["batch"] and r["follow_up"]]
+    plans += [_Plan(channel, [r["id"]], None) for r in follow_ups]
+    loose = [r for r in rows if not r["batch"] and not r["follow_up"]]
     if not digest:
-        return plans + [_Plan(channel, [r["id"]], None) for r in loose], 0
-    if not loose or not digest_ready(from_iso(loose[0]["created_at"]), digest, now):
-        return plans, len(loose)
+        return plans + [_Plan(channel, [r["id"]], None) for r in loose], 0, None
+    if not loose:
+        return plans, 0, None
+    first_queued = from_iso(loose[0]["created_at"])
+    if not digest_ready(first_queued, digest, now):
+        return plans, len(loose), first_queued + timedelta(seconds=digest)
     for start in range(0, len(loose), max_batch):
         chunk = loose[start : start + max_batch]
         plans.append(_Plan(channel, [r["id"] for r in chunk], f"digest-{uuid.uuid4().hex}"))
-    return plans, 0
+    return plans, 0, None
 
 
 def dispatch_due(
@@ -151,13 +161,14 @@ def dispatch_due(
     report.released = store.deliveries.release_stale(clock(), worker_alive, settings.max_attempts)
     policies = {channel.name: channel for channel in settings.channels}
     due = store.deliveries.due(clock())
+    wakes: list[datetime | None] = []
     if judge is not None:  # the one place where a language model may hold a shift back
         due = judge.screen(store, due, topics, clock, report.judge)
     for name, rows in groupby(sorted(due, key=lambda r: r["channel"]), key=lambda r: r["channel"]):
         channel = channels.get(name)
         max_batch = channel.max_batch if channel else 1
         policy = policies.get(name)  # None: the channel was removed from the config
-        plans, held = plan_messages(
+        plans, held, held_until = plan_messages(
             list(rows),
             policy.digest if policy else 0.0,
             policy.quiet_hours if policy else None,
@@ -165,12 +176,15 @@ def dispatch_due(
             clock(),
         )
         report.held += held
+        wakes.append(held_until)
         for plan in plans:
             claim = store.deliveries.claim(
                 plan.ids, worker, clock(), clock() + timedelta(seconds=settings.lease), plan.batch
             )
             if claim is not None:  # None: another dispatcher took it first
                 _send(store, channel, claim, topics, settings, clock, rand, report)
+    wakes.append(store.deliveries.next_due(clock()))
+    report.wake_at = min((w for w in wakes if w is not None), default=None)
     return report
 
 
@@ -188,11 +202,19 @@ def _send(
     try:
         if channel is None:
             raise LookupError(f"channel {name!r} is not configured")
+        first = claim.deliveries[0]
+        following_up = first["follow_up"] == "queued"
         envelope = Envelope(
-            key=claim.key,
+            # a follow-up is a message of its own: email systems must not take it for a repeat
+            key=f"{claim.key}-update" if following_up else claim.key,
             channel=name,
             alerts=tuple(load_alert(store, row["shift_id"], topics) for row in claim.deliveries),
             rules=tuple(dict.fromkeys(row["rule"] for row in claim.deliveries if row["rule"])),
+            update=(
+                tuple(store.shift_sources.outlets_since(first["shift_id"], first["sent_at"]))
+                if following_up
+                else ()
+            ),
         )
         channel.send(envelope)
     except Exception as exc:  # a channel failure must never stop the others

@@ -95,7 +95,7 @@ def _position_html(label: str, position: Position | None, runs: list[Run]) -> li
 def _alert_html(alert: Alert) -> str:
     before = escape(alert.before.stance) if alert.before else "no position"
     parts = [
-        f"<h2>{escape(alert.actor_name)} on {escape(alert.topic_id)}: "
+        f"<h2>{escape(alert.actor_name)} on {escape(alert.topic_title)}: "
         f'<del style="{_DEL_STYLE}">{before}</del> &#8594; '
         f'<ins style="{_INS_STYLE}">{escape(alert.after.stance)}</ins></h2>',
         f"<p><strong>Claim:</strong> {escape(alert.claim)}<br>"
@@ -125,8 +125,8 @@ def _alert_html(alert: Alert) -> str:
 def render_html(envelope: Envelope) -> str:
     """The whole message as a sanitised HTML document."""
     sections = [_alert_html(alert) for alert in envelope.alerts]
-    if envelope.is_digest:
-        sections.insert(0, f"<h2>watcher digest: {escape(envelope.subject)}</h2>")
+    if envelope.banner:
+        sections.insert(0, f"<h2>{escape(envelope.banner)}</h2>")
     body = "\n<hr>\n".join(sections)
     body += f'\n<hr>\n<p style="font-size:12px;color:#666">{escape(footer(envelope))}</p>'
     return _DOCUMENT.format(body=sanitise(body))

@@ -23,6 +23,7 @@ class Source:
     outlet: str = ""  # the feed's configured name
     title: str = ""  # the story's title, as the feed gave it
     corroborating: bool = False  # a later outlet's own report, not the story that showed the shift
+    second_hand: bool = False  # the outlet knew the statement only through someone else
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class Alert:
 
     shift_id: int
     topic_id: str
+    topic_title: str  # the topic's human title, else its id
     claim: str
     actor_id: str
     actor_name: str
@@ -83,7 +85,7 @@ class Alert:
     def headline(self) -> str:
         """One line: who moved, on what, from what to what."""
         before = self.before.stance if self.before else "no position"
-        return f"{self.actor_name} shifted on {self.topic_id}: {before} -> {self.after.stance}"
+        return f"{self.actor_name} shifted on {self.topic_title}: {before} -> {self.after.stance}"
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,8 @@ class Envelope:
     channel: str
     alerts: tuple[Alert, ...]
     rules: tuple[str, ...]
+    # a follow-up of an alert already sent: the outlets that reported the shift since
+    update: tuple[str, ...] = ()
 
     @property
     def is_digest(self) -> bool:
@@ -102,11 +106,21 @@ class Envelope:
 
     @property
     def subject(self) -> str:
-        """The message's title: the alert's headline, or the digest's count."""
+        """The message's title: the alert's headline (a follow-up's says who else reported
+        it), or the digest's count."""
+        if self.update:
+            return f"{self.alerts[0].headline}: now also reported by {', '.join(self.update)}"
         if not self.is_digest:
             return self.alerts[0].headline
         actors = sorted({alert.actor_name for alert in self.alerts})
         return f"{len(self.alerts)} stance shifts ({', '.join(actors)})"
+
+    @property
+    def banner(self) -> str | None:
+        """The line a digest or a follow-up opens with; None for a single alert."""
+        if self.update:
+            return f"watcher update: now also reported by {', '.join(self.update)}"
+        return f"watcher digest: {self.subject}" if self.is_digest else None
 
 
 def load_alert(store: Store, shift_id: int, topics: dict[str, Topic]) -> Alert:
@@ -129,12 +143,14 @@ def load_alert(store: Store, shift_id: int, topics: dict[str, Topic]) -> Alert:
             outlet=s["feed_name"],
             title=s["title"],
             corroborating=bool(s["corroborating"]),
+            second_hand=bool(s["second_hand"]),
         )
         for s in store.shift_sources.sources(shift_id)
     )
     return Alert(
         shift_id=shift_id,
         topic_id=row["topic_id"],
+        topic_title=(topic.title if topic else "") or row["topic_id"],
         claim=topic.claim if topic else "",
         actor_id=row["actor_id"],
         actor_name=actor_name,

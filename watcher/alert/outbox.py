@@ -1,7 +1,8 @@
 """Filling the outbox, inside the transaction that records a position.
 
 ``queue_shift`` writes a shift's deliveries (one per routed channel); ``corroborate`` attaches a
-later outlet's report of the same new stance to the shift instead of alerting again.
+later outlet's report of the same new stance to the shift instead of alerting again (and, on a
+channel with ``updates = true`` whose alert went out, queues one follow-up).
 """
 
 from __future__ import annotations
@@ -25,11 +26,19 @@ def queue_shift(
     position: Position,
     now: datetime | None = None,
 ) -> list[int]:
-    """Queue a new shift for every channel a route sends it to; returns the delivery ids."""
+    """Queue a new shift for every channel a route sends it to; returns the delivery ids.
+
+    The deliveries are due once the settle window has passed. While the topic or actor is
+    muted they are written as cancelled, so the outbox shows why nothing was sent.
+    """
+    now = now or utc_now()
     routed = route_shift(settings, position.topic_id, position.verdict.confidence)
     if not routed:
         log.info("shift %s on %s matches no alert route", shift_id, position.topic_id)
-    return store.deliveries.enqueue(shift_id, routed, now)
+    muted = store.corrections.muted(position.topic_id, position.actor_id, now)
+    reason = f"muted until {muted['until']} by {muted['made_by']}" if muted else None
+    due = now + timedelta(seconds=settings.settle)
+    return store.deliveries.enqueue(shift_id, routed, now, due=due, cancelled=reason)
 
 
 def within_window(
@@ -63,7 +72,10 @@ def corroborate(
     alert is sent.
     """
     now = now or utc_now()
-    shift = store.shift_sources.stance_in_force(position.topic_id, position.actor_id)
+    # the shift in force when the report was published: reports arrive in any order
+    shift = store.shift_sources.stance_in_force(
+        position.topic_id, position.actor_id, at=position.published
+    )
     if (
         shift is None
         or not position.story_id
@@ -80,4 +92,8 @@ def corroborate(
         return None
     if store.shift_sources.add(shift["id"], position.story_id, position_id, now):
         log.info("shift %s corroborated by story %s", shift["id"], position.story_id)
+        updating = [channel.name for channel in settings.channels if channel.updates]
+        due = now + timedelta(seconds=settings.settle)  # later reports join the same follow-up
+        if store.deliveries.queue_follow_up(shift["id"], updating, due):
+            log.info("shift %s: a follow-up is queued", shift["id"])
     return shift["id"]

@@ -80,7 +80,9 @@ def source_label(source: Source) -> str:
     outlet = source.outlet or source.feed_url
     label = f"{outlet}: {source.title}" if source.title else outlet
     if source.published:
-        label += f" ({source.published:%Y-%m-%d})"
+        label += f" ({source.published:%Y-%m-%d %H:%M})"
+    if source.second_hand:
+        label += " [second-hand]"
     return label + (" [reworded]" if source.corroborating else "")
 
 
@@ -130,8 +132,8 @@ def footer(envelope: Envelope) -> str:
 def render_envelope_text(envelope: Envelope) -> str:
     """A whole message as plain text: the alert(s), then the footer."""
     parts = [render_text(alert) for alert in envelope.alerts]
-    if envelope.is_digest:
-        parts.insert(0, f"watcher digest: {envelope.subject}")
+    if envelope.banner:
+        parts.insert(0, envelope.banner)
     return "\n\n----\n\n".join(parts) + "\n\n-- \n" + footer(envelope)
 
 
@@ -156,6 +158,7 @@ def render_dict(alert: Alert) -> dict[str, Any]:
     return {
         "shift_id": alert.shift_id,
         "topic": alert.topic_id,
+        "topic_title": alert.topic_title,
         "claim": alert.claim,
         "actor": alert.actor_id,
         "actor_name": alert.actor_name,
@@ -173,6 +176,7 @@ def render_dict(alert: Alert) -> dict[str, Any]:
                 "link": s.link,
                 "published": to_iso(s.published),
                 "corroborating": s.corroborating,
+                "second_hand": s.second_hand,
             }
             for s in alert.sources
         ],

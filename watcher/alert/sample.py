@@ -32,6 +32,7 @@ def sample_envelope(channel: str) -> Envelope:
     alert = Alert(
         shift_id=0,
         topic_id="sample-topic",
+        topic_title="Sample topic",
         claim="The US will provide air cover for a European force in Ukraine (sample)",
         actor_id="US",
         actor_name="United States",

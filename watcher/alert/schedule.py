@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from watcher.config import QuietHoursSettings
+from watcher.timeutil import from_iso
 
 
 def backoff_delay(
@@ -44,3 +46,30 @@ def quiet_until(now: datetime, quiet: QuietHoursSettings | None) -> datetime | N
 def digest_ready(oldest_queued: datetime, window: float, now: datetime) -> bool:
     """True once the oldest queued alert has waited the digest window."""
     return now >= oldest_queued + timedelta(seconds=window)
+
+
+def held(
+    row: dict[str, Any],
+    digest: float,
+    quiet: QuietHoursSettings | None,
+    digest_since: datetime | None,
+    now: datetime,
+) -> tuple[str, datetime] | None:
+    """Why a pending delivery is held back, and until when; None when it may go (or is only
+    waiting for a retry).
+
+    ``digest_since``: when the oldest delivery of the channel's next digest was queued.
+    """
+    if row["status"] != "pending" or row["claimed_by"]:
+        return None
+    next_at = from_iso(row["next_attempt_at"]) or now
+    if row["attempts"] == 0 and next_at > now:  # never tried: settling, or held by the judge
+        return row["last_error"] or "settle window", next_at
+    quiet_end = quiet_until(max(now, next_at), quiet)
+    if quiet_end:
+        return "quiet hours", quiet_end
+    if digest and not row["batch"] and next_at <= now and digest_since:
+        ready = digest_since + timedelta(seconds=digest)
+        if ready > now:
+            return "digest", ready
+    return None

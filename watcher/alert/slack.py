@@ -107,7 +107,7 @@ def alert_blocks(alert: Alert) -> list[dict[str, Any]]:
             },
         },
         _section(
-            f"*Topic:* {mrkdwn_escape(alert.topic_id)}\n*Claim:* {mrkdwn_escape(alert.claim)}\n"
+            f"*Topic:* {mrkdwn_escape(alert.topic_title)}\n*Claim:* {mrkdwn_escape(alert.claim)}\n"
             f"*Reason:* {mrkdwn_escape(alert.reason)}"
             + (f"\n*Second opinion:* {mrkdwn_escape(alert.judge.summary)}" if alert.judge else "")
         ),
@@ -123,7 +123,10 @@ def alert_blocks(alert: Alert) -> list[dict[str, Any]]:
 def slack_payload(envelope: Envelope) -> dict[str, Any]:
     """The webhook's JSON body: Block Kit blocks plus the plain ``text`` notifications show."""
     blocks: list[dict[str, Any]] = []
-    if envelope.is_digest:
+    if envelope.update:
+        outlets = mrkdwn_escape(", ".join(envelope.update))
+        blocks.append(_section(f"*watcher update:* now also reported by {outlets}"))
+    elif envelope.is_digest:
         blocks.append(_section(f"*watcher digest:* {mrkdwn_escape(envelope.subject)}"))
     for alert in envelope.alerts:
         blocks += alert_blocks(alert)

@@ -57,6 +57,7 @@ _COMMAND_MODULES = (
     "feed",
     "feeds",
     "history",
+    "mute",
     "poll",
     "positions",
     "query",
@@ -65,6 +66,7 @@ _COMMAND_MODULES = (
     "serve",
     "shifts",
     "status",
+    "unmute",
 )
 
 

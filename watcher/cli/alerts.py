@@ -1,18 +1,24 @@
-"""``watcher alerts``: the outbox from the command line: list, show, test, dispatch, retry."""
+"""``watcher alerts``: the outbox from the command line: list, show, test, dispatch, send,
+retry."""
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import click
 
 from watcher.alert.channels import build_channels
 from watcher.alert.dispatch import dispatch_due
 from watcher.alert.sample import sample_envelope
+from watcher.alert.schedule import held
 from watcher.cli.common import Context, pass_context
+from watcher.config import Config
 from watcher.judge import build_judge
 from watcher.redact import describe_error, redact
+from watcher.store import Store
 from watcher.store.deliveries import STATUSES
+from watcher.timeutil import to_iso, utc_now
 
 
 @click.group("alerts")
@@ -20,16 +26,40 @@ def command() -> None:
     """Alert deliveries: what is pending, sent or dead; test a channel; send what is due."""
 
 
-def _when(row: dict) -> str:
+def _when(row: dict, hold: tuple[str, datetime] | None = None) -> str:
     if row["status"] == "sent":
         return f"sent {row['sent_at']}"
     if row["status"] == "dead":
         return f"dead {row['dead_at']}"
+    if row["status"] == "cancelled":
+        return "not sent"
     if row["status"] == "withheld":
         return "withheld by the judge"
     if row["claimed_by"]:
         return f"sending ({row['claimed_by']})"
+    if hold:
+        return f"until {to_iso(hold[1])} ({hold[0]})"
     return f"next {row['next_attempt_at']}"
+
+
+class _Holds:
+    """Which pending deliveries are held back (settle window, quiet hours, digest), per the
+    config's channels."""
+
+    def __init__(self, config: Config, store: Store, now: datetime) -> None:
+        self.policies = {channel.name: channel for channel in config.alerts.channels}
+        self.digest_since = store.deliveries.digest_since(now)
+        self.now = now
+
+    def of(self, row: dict) -> tuple[str, datetime] | None:
+        policy = self.policies.get(row["channel"])
+        return held(
+            row,
+            policy.digest if policy else 0.0,
+            policy.quiet_hours if policy else None,
+            self.digest_since.get(row["channel"]),
+            self.now,
+        )
 
 
 @command.command("list")
@@ -38,27 +68,42 @@ def _when(row: dict) -> str:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @pass_context
 def list_deliveries(context: Context, status: str | None, limit: int, as_json: bool) -> None:
-    """Show pending, sent, dead and withheld deliveries, newest first."""
+    """Show pending, held, sent, dead, cancelled and withheld deliveries, newest first.
+
+    A pending delivery waiting out the settle window, quiet hours or its digest (or a judge that
+    could not answer yet) shows as ``held``, with the reason and when it will go.
+    """
     config = context.config()
     with context.store(config) as store:
         rows = store.deliveries.listing(status, limit)
         counts = store.deliveries.counts()
+        holds = _Holds(config, store, utc_now())
+        held_count = sum(holds.of(row) is not None for row in store.deliveries.pending())
     rows = [row | {"last_error": row["last_error"] and redact(row["last_error"])} for row in rows]
     if as_json:
         for row in rows:
-            click.echo(json.dumps(row, ensure_ascii=False))
+            hold = holds.of(row)
+            shown = {**row, "held": hold[0] if hold else None}
+            shown["held_until"] = to_iso(hold[1]) if hold else None
+            click.echo(json.dumps(shown, ensure_ascii=False))
         return
-    shown = {name: n for name, n in counts.items() if n or name != "withheld"}  # judge only
-    click.echo(", ".join(f"{count} {name}" for name, count in shown.items()))
+    # cancelled (corrections) and withheld (the judge) only when there are some
+    shown = {name: n for name, n in counts.items() if n or name in ("pending", "sent", "dead")}
+    summary = ", ".join(f"{count} {name}" for name, count in shown.items())
+    click.echo(summary.replace(" pending", f" pending ({held_count} held)", 1))
     for row in rows:
         before = row["before_stance"] or "none"
+        hold = holds.of(row)
         click.echo(
-            f"#{row['id']:<4} shift {row['shift_id']:<4} {row['channel']:<12} {row['status']:<7} "
-            f"attempts {row['attempts']:<2} {_when(row)}  "
+            f"#{row['id']:<4} shift {row['shift_id']:<4} {row['channel']:<12} "
+            f"{'held' if hold else row['status']:<7} attempts {row['attempts']:<2} "
+            f"{_when(row, hold)}  "
             f"{row['topic_id']} {row['actor_id']}: {before} -> {row['after_stance']}"
+            + (" (follow-up)" if row["follow_up"] == "queued" else "")
         )
         if row["last_error"] and row["status"] != "sent":
-            click.echo(f"      last error: {row['last_error']}")
+            label = "reason" if row["status"] == "cancelled" else "last error"
+            click.echo(f"      {label}: {row['last_error']}")
 
 
 @command.command("show")
@@ -119,6 +164,32 @@ def dispatch(context: Context) -> None:
     if judge is not None:
         judge.close()
     click.echo(report.summary(), err=True)
+
+
+@command.command("send")
+@click.argument("delivery_ids", type=int, nargs=-1)
+@click.option("--all", "every", is_flag=True, help="Every pending delivery.")
+@pass_context
+def send(context: Context, delivery_ids: tuple[int, ...], every: bool) -> None:
+    """Send pending deliveries now, without waiting for their retry backoff or settle window
+    (after fixing a channel's secret, say); quiet hours and digests still apply."""
+    if not delivery_ids and not every:
+        raise click.UsageError("name pending deliveries by id, or pass --all")
+    config = context.config()
+    channels = build_channels(config.alerts.channels)
+    topics = {topic.id: topic for topic in config.topic_list()}
+    with context.store(config) as store:
+        with store.transaction():
+            made_due = store.deliveries.send_now(delivery_ids, every=every)
+        if delivery_ids and made_due < len(set(delivery_ids)):
+            click.echo(
+                f"{len(set(delivery_ids)) - made_due} of the named deliveries are not pending",
+                err=True,
+            )
+        report = dispatch_due(store, channels, topics, config.alerts)
+    click.echo(report.summary(), err=True)
+    if report.failed or report.dead:
+        raise SystemExit(1)
 
 
 @command.command("retry")

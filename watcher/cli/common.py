@@ -10,6 +10,7 @@ import click
 
 from watcher import logs, preflight, redact
 from watcher.config import Config, ConfigError, load_config
+from watcher.models import Topic
 from watcher.store import Store
 
 
@@ -64,6 +65,17 @@ def open_store(path: Path) -> Store:
 
 
 pass_context = click.make_pass_decorator(Context)
+
+
+def configured_topic(config: Config, topic_id: str) -> Topic:
+    """The topic the config tracks under ``topic_id``, or a usage error naming the known ones."""
+    topics = {topic.id: topic for topic in config.topic_list()}
+    if topic_id not in topics:
+        raise click.BadParameter(
+            f"no topic {topic_id!r} in the config (configured: {', '.join(topics) or 'none'})",
+            param_hint="TOPIC",
+        )
+    return topics[topic_id]
 
 
 def setup_logging(verbose: int) -> None:

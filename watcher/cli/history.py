@@ -19,8 +19,12 @@ from watcher.history.timeline import JUDGE_COLUMNS, known_topics, timeline
 def change(row: dict[str, Any]) -> str:
     """The decision column: a shift stands out with its before and after."""
     if row["shift_id"] is not None:
-        shift = f">> SHIFT {row['shifted_from'] or 'none'} -> {row['stance']}"
-        return f"{shift} (judge: {row['judge_outcome']})" if row.get("judge_outcome") else shift
+        mark = f">> SHIFT {row['shifted_from'] or 'none'} -> {row['stance']}"
+        if row["shift_status"] in ("rejected", "superseded"):
+            mark += f" ({row['shift_status']})"
+        return f"{mark} (judge: {row['judge_outcome']})" if row.get("judge_outcome") else mark
+    if row["decision"] == "late":  # kept, never alerted: say why
+        return f"late: {row['decision_reason']}"
     return row["decision"]
 
 
@@ -33,7 +37,7 @@ TABLE = (
     Column("date", date_cell("said_at")),
     Column("actor", cell("actor_id")),
     Column("stance", cell("stance")),
-    Column("change", change),
+    Column("change", change, width=60),
     Column("evidence", cell("statement"), width=60),
     Column("source", source, width=24),
 )
@@ -50,8 +54,9 @@ def command(
 ) -> None:
     """The timeline of positions on TOPIC: stance, evidence, source and date, oldest first.
 
-    Positions that shifted an actor's stance are marked ">> SHIFT before -> after", with the
-    language-model judge's ruling when one was asked.
+    Positions that shifted an actor's stance are marked ">> SHIFT before -> after" (and
+    "(rejected)" when an analyst rejected the shift), with the language-model judge's ruling
+    when one was asked; a late position says why it is late.
     """
     with closing(history_connection(context)) as connection:
         rows = timeline(connection, HistoryFilter(topic, actor, since))

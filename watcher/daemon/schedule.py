@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from watcher.config import FeedSettings, FetchSettings
 from watcher.fetch import cache_max_age
 from watcher.models import FetchResult
+from watcher.timeutil import to_iso
 
 GONE = 410
 _MAX_DOUBLINGS = 60  # 2**60 intervals is beyond any cap; keeps the float finite
@@ -133,6 +134,25 @@ def first_poll(
     if (now - due).total_seconds() <= grace:
         return NextPoll(now, "due")
     return catch_up(now, rules, rand)
+
+
+# Reasons a stored next poll is the feed's or its publisher's demand, not only its interval.
+_HOLDING = ("backoff", "Retry-After")
+
+
+def held_back(row: dict | None, now: datetime) -> str | None:
+    """Why a feed must not be polled now according to its stored state (``feeds`` row): it is
+    gone (410), backing off after failures, or the publisher asked to wait (Retry-After);
+    None when it may be polled."""
+    if row is None:
+        return None
+    if row.get("disabled_reason"):
+        return str(row["disabled_reason"])
+    due = row.get("next_poll_at")
+    reason = row.get("next_poll_reason") or ""
+    if due and due > to_iso(now) and reason.startswith(_HOLDING):
+        return f"{reason}: next poll at {due}"
+    return None
 
 
 def format_duration(seconds: float) -> str:

@@ -489,6 +489,17 @@ class Daemon:
         elif self.scheduler.state == STATE_RUNNING:
             self.scheduler.modify_job(DISPATCH_JOB, next_run_time=_now())
 
+    def _dispatch_by(self, moment: datetime | None) -> None:
+        """Make the dispatcher's next turn no later than ``moment`` (a settle window, digest or
+        quiet hours ending before the next regular turn)."""
+        job = self.scheduler.get_job(DISPATCH_JOB)
+        if moment is None or job is None or job.next_run_time is None:
+            return
+        if moment < job.next_run_time:
+            # not at once: this turn must have finished, or the next one would be skipped
+            soonest = _now() + timedelta(milliseconds=100)
+            self.scheduler.modify_job(DISPATCH_JOB, next_run_time=max(moment, soonest))
+
     async def _dispatch_job(self) -> None:
         task = asyncio.current_task()
         assert task is not None
@@ -502,6 +513,7 @@ class Daemon:
                 self.metrics.dispatch(report, time.monotonic() - started)
                 if report.sent or report.failed or report.dead:
                     log.info("alerts: %s", report.summary())
+                self._dispatch_by(report.wake_at)
                 if not self._dispatch_requested or self._stopping.is_set():
                     break
         except asyncio.CancelledError:

@@ -10,6 +10,7 @@ as one the reader has already seen.
 from __future__ import annotations
 
 import html
+import json
 import re
 import uuid
 import xml.etree.ElementTree as ET
@@ -116,9 +117,11 @@ def _unique_by_id(shifts: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _feed_updated(store: Store, shifts: list[dict[str, Any]]) -> str:
-    """The newest detection; for an empty feed, when the database was created (not "now")."""
+    """The newest detection or correction; for an empty feed, when the database was created
+    (not "now")."""
     if shifts:
-        return max(shift["detected_at"] for shift in shifts)
+        corrected = [c["made_at"] for s in shifts for c in json.loads(s["corrections"] or "[]")]
+        return max([*(shift["detected_at"] for shift in shifts), *corrected])
     created = store.db.execute("SELECT MIN(applied_at) FROM schema_migrations").fetchone()[0]
     return created
 
@@ -128,15 +131,21 @@ def _add_entry(
 ) -> None:
     alert = load_alert(store, shift["shift_id"], topics)
     entry = ET.SubElement(feed, _tag("entry"))
+    corrections = json.loads(shift["corrections"] or "[]")
+    voided = shift["status"] in ("rejected", "superseded")
     _text(entry, "id", shift["entry_id"])
-    _text(entry, "title", alert.headline)
-    _text(entry, "updated", shift["detected_at"])
+    _text(entry, "title", f"[{shift['status']}] {alert.headline}" if voided else alert.headline)
+    # a correction updates the entry, so feed readers show the change
+    _text(entry, "updated", max([shift["detected_at"], *(c["made_at"] for c in corrections)]))
     if shift["after_published"]:
         _text(entry, "published", shift["after_published"])
     if shift["after_link"]:
         link = shift["after_link"]
         ET.SubElement(entry, _tag("link"), rel="alternate", type="text/html", href=link)
-    for scheme, term in (("topic", shift["topic_id"]), ("actor", shift["actor_id"])):
+    terms = [("topic", shift["topic_id"]), ("actor", shift["actor_id"])]
+    if voided:
+        terms.append(("status", shift["status"]))
+    for scheme, term in terms:
         ET.SubElement(entry, _tag("category"), term=term, label=f"{scheme}: {term}")
     _text(entry, "summary", shift["after_statement"] or alert.headline)
     _text(entry, "content", _as_html(render_text(alert)), type="html")

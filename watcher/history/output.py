@@ -11,7 +11,7 @@ from typing import Any, TextIO
 from tabulate import tabulate
 
 # View columns that hold JSON text; JSON output nests them instead of quoting them twice.
-JSON_COLUMNS = frozenset({"evidence", "cues", "diff", "sources", "topics"})
+JSON_COLUMNS = frozenset({"evidence", "cues", "diff", "sources", "topics", "corrections"})
 
 
 def decode_json_columns(row: dict[str, Any]) -> dict[str, Any]:

@@ -50,6 +50,9 @@ VIEWS: dict[str, ViewDoc] = {
             "previous_position_id": "The position it was compared with.",
             "published": f"The story's publication date {_TIME}, if known.",
             "recorded_at": f"When watcher recorded the position {_TIME}.",
+            "shift_status": "The status of the shift this position made: open, acknowledged, "
+            "rejected (an analyst said it is wrong; it sets no stance) or superseded (an earlier "
+            "report re-decided the timeline); empty when it made none.",
         },
     ),
     "shift_log": ViewDoc(
@@ -78,11 +81,17 @@ VIEWS: dict[str, ViewDoc] = {
             "first_source": "The outlet that reported the new stance first (feed name, else URL).",
             "first_reported_at": f"When it did {_TIME}.",
             "source_count": "How many feed entries reported it.",
-            "sources": "Every feed entry that reported it, earliest first (JSON list of objects: "
-            "feed, name, title, link, published, seen_at, corroborating).",
+            "sources": "Every feed entry that reported it, earliest first, first-hand before "
+            "second-hand at the same time (JSON list of objects: feed, name, title, link, "
+            "published, seen_at, corroborating, second_hand).",
             "diff": "The word-level diff from before to after (JSON list of [op, before, after]).",
             "before_position_id": "The position before (see position_timeline).",
             "after_position_id": "The position after.",
+            "status": "open, acknowledged, rejected (an analyst said it is wrong: the stance "
+            "before it is back in force) or superseded (an earlier report re-decided the "
+            "timeline; it sets no stance).",
+            "corrections": "What analysts did about it, oldest first (JSON list of objects: "
+            "action (ack or reject), reason, made_by, made_at).",
         },
     ),
     "story_log": ViewDoc(

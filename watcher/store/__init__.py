@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from watcher.store.corrections import CorrectionRecords
 from watcher.store.deliveries import DeliveryRecords
 from watcher.store.feeds import FeedRecords
 from watcher.store.judgements import JudgeRecords
@@ -45,6 +46,7 @@ class Store:
         self.positions = PositionRecords(self.db)
         self.deliveries = DeliveryRecords(self.db)
         self.shift_sources = ShiftSourceRecords(self.db)
+        self.corrections = CorrectionRecords(self.db)
         self.judgements = JudgeRecords(self.db)
 
     def transaction(self) -> AbstractContextManager[Database]:

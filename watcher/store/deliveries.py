@@ -18,10 +18,11 @@ from sqlite_utils import Database
 
 from watcher.redact import error_text
 from watcher.store.sql import write_transaction
-from watcher.timeutil import to_iso, utc_now
+from watcher.timeutil import from_iso, to_iso, utc_now
 
+# cancelled: never to be sent (its shift was rejected or superseded, or muted); reason in last_error
 # withheld: the judge disputed the shift; `watcher alerts retry ID` sends it all the same
-STATUSES = ("pending", "sent", "dead", "withheld")
+STATUSES = ("pending", "sent", "dead", "cancelled", "withheld")
 
 
 @dataclass(frozen=True)
@@ -58,20 +59,37 @@ class DeliveryRecords:
         self.db = db
 
     def enqueue(
-        self, shift_id: int, routed: Mapping[str, str], now: datetime | None = None
+        self,
+        shift_id: int,
+        routed: Mapping[str, str],
+        now: datetime | None = None,
+        due: datetime | None = None,
+        cancelled: str | None = None,
     ) -> list[int]:
         """Queue a shift for each channel (name -> rule that routed it); each pair at most once.
 
-        Call inside the transaction that records the shift. Returns the new delivery ids.
+        ``due``: when it may first be sent (default ``now``: at once). ``cancelled``: record the
+        deliveries as never to be sent, for this reason (a muted topic). Call inside the
+        transaction that records the shift. Returns the new delivery ids.
         """
         when = to_iso(now or utc_now())
+        status = "cancelled" if cancelled else "pending"
         ids = []
         for channel, rule in routed.items():
             cursor = self.db.execute(
                 "INSERT OR IGNORE INTO deliveries "
-                "(shift_id, channel, key, rule, created_at, next_attempt_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [shift_id, channel, uuid.uuid4().hex, rule, when, when],
+                "(shift_id, channel, key, rule, created_at, next_attempt_at, status, last_error) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    shift_id,
+                    channel,
+                    uuid.uuid4().hex,
+                    rule,
+                    when,
+                    to_iso(due) or when,
+                    status,
+                    cancelled,
+                ],
             )
             if cursor.rowcount:
                 ids.append(cursor.lastrowid)
@@ -86,6 +104,27 @@ class DeliveryRecords:
                 [to_iso(now)],
             )
         )
+
+    def next_due(self, now: datetime) -> datetime | None:
+        """When the next pending delivery not due yet (settling, backing off) becomes due."""
+        [(when,)] = self.db.execute(
+            "SELECT MIN(next_attempt_at) FROM deliveries WHERE status = 'pending' "
+            "AND claimed_by IS NULL AND next_attempt_at > ?",
+            [to_iso(now)],
+        ).fetchall()
+        return from_iso(when)
+
+    def digest_since(self, now: datetime) -> dict[str, datetime]:
+        """Per channel, when the oldest due delivery not yet in a digest batch was queued."""
+        return {
+            channel: from_iso(created)
+            for channel, created in self.db.execute(
+                "SELECT channel, MIN(created_at) FROM deliveries WHERE status = 'pending' "
+                "AND claimed_by IS NULL AND batch IS NULL AND next_attempt_at <= ? "
+                "GROUP BY channel",
+                [to_iso(now)],
+            )
+        }
 
     def claim(
         self, ids: list[int], worker: str, now: datetime, until: datetime, batch: str | None = None
@@ -119,11 +158,16 @@ class DeliveryRecords:
         return Claim(worker, batch, tuple(rows))
 
     def finish_sent(self, claim: Claim, now: datetime) -> int:
-        """Record that the claimed deliveries went out; returns how many were still ours."""
+        """Record that the claimed deliveries went out; returns how many were still ours.
+
+        A follow-up keeps the alert's ``sent_at`` and is marked sent in ``follow_up``.
+        """
         return self._finish(
             claim,
             now,
-            "status = 'sent', sent_at = :now, last_error = NULL",
+            "status = 'sent', last_error = NULL, "
+            "sent_at = CASE WHEN follow_up = 'queued' THEN sent_at ELSE :now END, "
+            "follow_up = CASE WHEN follow_up = 'queued' THEN 'sent' ELSE follow_up END",
             outcome="'sent'",
             params={"error": None},
         )
@@ -226,6 +270,54 @@ class DeliveryRecords:
                     )
             released += freed
         return released
+
+    def queue_follow_up(self, shift_id: int, channels: Iterable[str], due: datetime) -> int:
+        """Make the shift's sent deliveries to ``channels`` pending again, once, for a follow-up
+        due at ``due``; returns how many. A delivery followed up before is left alone."""
+        names = list(channels)
+        if not names:
+            return 0
+        return self.db.execute(
+            "UPDATE deliveries SET status = 'pending', follow_up = 'queued', batch = NULL, "
+            "next_attempt_at = ? WHERE shift_id = ? AND status = 'sent' AND follow_up IS NULL "
+            f"AND channel IN ({_placeholders(names)})",
+            [to_iso(due), shift_id, *names],
+        ).rowcount
+
+    def cancel(self, shift_id: int, reason: str) -> int:
+        """Cancel a shift's deliveries not sent nor being sent; returns how many.
+
+        A delivery a dispatcher holds right now is left to finish: it may already be on its way.
+        """
+        return self.db.execute(
+            "UPDATE deliveries SET status = 'cancelled', last_error = ? "
+            "WHERE shift_id = ? AND status IN ('pending', 'dead', 'withheld') "
+            "AND claimed_by IS NULL",
+            [reason, shift_id],
+        ).rowcount
+
+    def send_now(
+        self, ids: Iterable[int] = (), every: bool = False, now: datetime | None = None
+    ) -> int:
+        """Make pending deliveries (the given ones, or all) due now, whatever their backoff."""
+        ids = list(ids)
+        where = "status = 'pending' AND claimed_by IS NULL" + (
+            "" if every else f" AND id IN ({_placeholders(ids)})"
+        )
+        return self.db.execute(
+            f"UPDATE deliveries SET next_attempt_at = ? WHERE {where}",
+            [to_iso(now or utc_now()), *([] if every else ids)],
+        ).rowcount
+
+    def end_settling(self, shift_ids: Iterable[int], now: datetime) -> int:
+        """Make the shifts' deliveries still waiting out their settle window due at ``now``."""
+        ids = list(shift_ids)
+        return self.db.execute(
+            "UPDATE deliveries SET next_attempt_at = :now WHERE status = 'pending' "
+            "AND attempts = 0 AND claimed_by IS NULL AND next_attempt_at > :now "
+            f"AND shift_id IN ({', '.join(f':s{i}' for i in range(len(ids)))})",
+            {"now": to_iso(now), **{f"s{i}": shift_id for i, shift_id in enumerate(ids)}},
+        ).rowcount
 
     def hold(self, shift_id: int, until: datetime, reason: str) -> int:
         """Keep a shift's unclaimed pending deliveries queued until ``until`` (no attempt spent)."""

@@ -54,7 +54,8 @@ class FeedRecords:
 
         A successful fetch through permanent redirects (301/308 all the way) moves the feed:
         later fetches go straight to the new location. The configured URL stays its key. A
-        success also lifts a 410 Gone: the feed is back (``watcher poll --once --feed URL``).
+        success also lifts a 410 Gone: the feed is back
+        (``watcher poll --once --force --feed URL``).
         """
         now = to_iso(utc_now())
         with write_transaction(self.db):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 # The first feed entry that carried a story: the earliest published, then the earliest seen.
 # Used as "(SELECT ... )" in the views below, where ``{story}`` names the story id column.
-_FIRST_SOURCE_ROWID = """(
+FIRST_SOURCE_ROWID = """(
     SELECT rowid FROM story_sources WHERE story_id = {story}
     ORDER BY COALESCE(published, seen_at), seen_at, rowid LIMIT 1
 )"""
@@ -54,7 +54,7 @@ SELECT
         (SELECT topic_id FROM story_topics WHERE story_id = s.id ORDER BY topic_id)) AS topics,
     s.text
 FROM stories s
-LEFT JOIN story_sources first ON first.rowid = {_FIRST_SOURCE_ROWID.format(story="s.id")}
+LEFT JOIN story_sources first ON first.rowid = {FIRST_SOURCE_ROWID.format(story="s.id")}
 LEFT JOIN feeds feed ON feed.url = first.feed_url;
 
 -- Every recorded position, with how it compared with the one before and the shift it made.
@@ -86,7 +86,7 @@ SELECT
 FROM positions p
 LEFT JOIN shifts sh ON sh.after_position_id = p.id
 LEFT JOIN stories s ON s.id = p.story_id
-LEFT JOIN story_sources first ON first.rowid = {_FIRST_SOURCE_ROWID.format(story="p.story_id")}
+LEFT JOIN story_sources first ON first.rowid = {FIRST_SOURCE_ROWID.format(story="p.story_id")}
 LEFT JOIN feeds feed ON feed.url = first.feed_url;
 
 -- Every shift with the statements before and after it and the outlets that reported it: the

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from sqlite_utils import Database
 
 from watcher.store.article_schema import ARTICLE_SCHEMA
+from watcher.store.corrections_schema import CORRECTIONS_SCHEMA
 from watcher.store.daemon_schema import DAEMON_SCHEMA
 from watcher.store.history_schema import HISTORY_SCHEMA
 from watcher.store.judge_schema import JUDGE_SCHEMA
@@ -171,6 +172,10 @@ def _history_schema(db: Database) -> None:
     run_script(db, HISTORY_SCHEMA)
 
 
+def _corrections_schema(db: Database) -> None:
+    run_script(db, CORRECTIONS_SCHEMA)
+
+
 def _article_schema(db: Database) -> None:
     run_script(db, ARTICLE_SCHEMA)
 
@@ -184,6 +189,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "outbox: retries, claims, attempt log; shift sources", _outbox_schema),
     Migration(3, "daemon: feed schedule, moves and hints; heartbeat", _daemon_schema),
     Migration(4, "full-text search over stories; history views", _history_schema),
+    Migration(
+        6, "corrections of shifts, shift status, mutes; views show them", _corrections_schema
+    ),
     Migration(7, "articles read behind feed entries; evidence source", _article_schema),
     Migration(8, "language-model judge: answers cache, calls, rulings on shifts", _judge_schema),
 )
