@@ -21,6 +21,7 @@ TOPIC = """
 id = "air"
 title = "US air cover for Europe"
 claim = "The US will provide air cover"
+terms = ["air cover"]
   [[topics.actors]]
   id = "US"
   name = "United States"

@@ -74,7 +74,7 @@ def test_a_busy_daemon_with_a_poll_beside_it_loses_no_story_to_locking(
             fetch={"default_interval": 2, "max_bytes": 20_000_000, "timeout": 10},
             daemon={"heartbeat_interval": 0.1, "dispatch_interval": 0.5},
         )
-        + f'\n[alerts]\n[[alerts.channels]]\ntype = "jsonl"\npath = "{alerts}"\n'
+        + f'\n[alerts]\nsettle = 0\n[[alerts.channels]]\ntype = "jsonl"\npath = "{alerts}"\n'
         + feeds_toml(growing, wire)
         + topic_toml(),
         encoding="utf-8",

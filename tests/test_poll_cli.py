@@ -3,6 +3,7 @@ unless --force; `watcher poll` alone says what to run."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -20,7 +21,8 @@ def options(tmp_path: Path, *urls: str) -> list[str]:
     )
     config.write_text(
         f'[watcher]\ndatabase = "{tmp_path / "w.db"}"\n{feeds}\n[[topics]]\n'
-        f'id = "{AIR_COVER_TOPIC["id"]}"\nclaim = "{AIR_COVER_TOPIC["claim"]}"\n{actors}',
+        f'id = "{AIR_COVER_TOPIC["id"]}"\nclaim = "{AIR_COVER_TOPIC["claim"]}"\n'
+        f"terms = {json.dumps(AIR_COVER_TOPIC['terms'])}\n{actors}",
         encoding="utf-8",
     )
     return ["-c", str(config)]
