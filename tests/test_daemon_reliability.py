@@ -157,22 +157,27 @@ def test_a_huge_feed_neither_stalls_the_heartbeat_nor_delays_sigterm(
     def stories() -> int:
         return daemon.query("SELECT COUNT(*) FROM stories")[0][0]
 
-    # Through the parse and the first few thousand stories recorded:
-    deadline = time.monotonic() + 60
-    while stories() < 3_000 and time.monotonic() < deadline:
+    # Through the parse and the first few thousand stories recorded, and long enough for the
+    # other feed (interval 1 s) to come due a few times whatever this machine's speed:
+    started = time.monotonic()
+    deadline = started + 60
+    while (stories() < 3_000 or time.monotonic() - started < 3) and time.monotonic() < deadline:
         ages.append(heartbeat_age(daemon))
         time.sleep(0.1)
+    watched = time.monotonic() - started
     recorded = stories()
     assert 3_000 <= recorded < 40_000, "the ingest must still be running for the test to tell"
     small_polls = len(server.requests_to("/small.xml")) - small_polls
     assert max(ages) < 2.0, f"heartbeat {max(ages):.1f} s old while the big feed was ingested"
-    assert small_polls >= 3, "the other feed was not polled on time meanwhile"
+    # Due about once a second: at least half of those polls, however fast the ingest went.
+    assert small_polls >= watched / 2, f"{small_polls} polls of the other feed in {watched:.1f} s"
 
     code, seconds = daemon.stop(timeout=60)
     assert code == 0, daemon.tail()
     assert seconds < grace + 2.0, f"SIGTERM took {seconds:.1f} s with shutdown_grace {grace} s"
-    # What was recorded stays; the big feed's validators were not stored, so the next start
-    # fetches it again for the rest.
+    # What was recorded stays; unless every story was, the big feed's validators were not
+    # stored, so the next start fetches it again for the rest.
     assert daemon.query("PRAGMA integrity_check")[0][0] == "ok"
     assert stories() >= recorded
-    assert daemon.feed(server.url("/big.xml"))["body_hash"] is None
+    if stories() < len(big) + 1:  # interrupted (a fast machine may have finished meanwhile)
+        assert daemon.feed(server.url("/big.xml"))["body_hash"] is None
