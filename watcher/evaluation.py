@@ -11,6 +11,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import combinations
 from pathlib import Path
 
 from watcher.models import Stance
@@ -25,6 +26,8 @@ FNC1_LABELS = {
 STANCE_ORDER = (Stance.FOR, Stance.AGAINST, Stance.OBSERVING, Stance.UNRELATED)
 FNC1_STANCES = "competition_test_stances.csv"
 FNC1_BODIES = "competition_test_bodies.csv"
+EMERGENT_COLUMNS = ("claimId", "claimHeadline", "articleId", "articleHeadline")
+EMERGENT_STANCE = "articleHeadlineStance"
 
 
 class DataError(ValueError):
@@ -135,6 +138,75 @@ def story_sides(pairs: Sequence[Pair], reads_as_denial: Callable[[str], bool]) -
             for node in story:
                 affirms[node] = not affirms[node]
     return {node[2:]: not side for node, side in affirms.items() if node.startswith("b:")}
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One labelled statement (an Emergent headline) and the claim it takes a stance on."""
+
+    claim_id: str
+    claim: str
+    id: str
+    text: str
+    stance: Stance
+
+
+def read_emergent(path: Path) -> list[Statement]:
+    """The labelled headlines of an Emergent CSV (for / against / observing), in file order."""
+    if not path.is_file():
+        raise DataError(f"{path}: no such file (expected Emergent's CSV)")
+    statements = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = [
+            c for c in (*EMERGENT_COLUMNS, EMERGENT_STANCE) if c not in (reader.fieldnames or ())
+        ]
+        if missing:
+            raise DataError(f"{path}: missing column(s): {', '.join(missing)}")
+        for number, row in enumerate(reader, 2):
+            stance = parse_stance(row[EMERGENT_STANCE], f"{path}:{number}")
+            statements.append(
+                Statement(
+                    row["claimId"],
+                    row["claimHeadline"],
+                    row["articleId"],
+                    row["articleHeadline"],
+                    stance,
+                )
+            )
+    return statements
+
+
+def claim_folds(statements: Sequence[Statement], folds: int = 5) -> dict[str, int]:
+    """Each claim's cross-validation fold, balanced by size and fixed by the data alone.
+
+    Claims go, largest first (ties by id), to the fold holding the fewest statements so far,
+    as scikit-learn's GroupKFold does; every script that splits the same file gets the same
+    folds, so their out-of-fold predictions can be combined.
+    """
+    sizes = Counter(s.claim_id for s in statements)
+    load = [0] * folds
+    fold_of = {}
+    for claim_id in sorted(sizes, key=lambda c: (-sizes[c], c)):
+        fold = min(range(folds), key=lambda f: (load[f], f))
+        fold_of[claim_id] = fold
+        load[fold] += sizes[claim_id]
+    return fold_of
+
+
+def statement_shift_pairs(statements: Sequence[Statement]) -> list[ShiftPair]:
+    """Every pair of committed statements on one claim: ``for`` with ``against`` is a shift,
+    two of one side are not (``observing`` statements make no pair). Ids are "ID1>ID2", the
+    earlier statement in file order first."""
+    by_claim: dict[str, list[Statement]] = {}
+    for s in statements:
+        if s.stance in (Stance.FOR, Stance.AGAINST):
+            by_claim.setdefault(s.claim_id, []).append(s)
+    return [
+        ShiftPair(f"{a.id}>{b.id}", a.claim, a.text, b.text, a.stance is not b.stance)
+        for group in by_claim.values()
+        for a, b in combinations(group, 2)
+    ]
 
 
 @dataclass(frozen=True)
