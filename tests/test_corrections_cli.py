@@ -196,4 +196,4 @@ def test_corrections_export_as_labelled_pairs_that_eval_reads_back(tmp_path: Pat
     result = CliRunner().invoke(cli, ["eval", "shifts", str(labelled), "--labels", "shift"])
     assert result.exit_code == 0, result.output
     [prediction] = [json.loads(line) for line in result.stdout.splitlines()]
-    assert prediction["id"] == "shift-1" and "1 pairs in" in result.stderr
+    assert prediction["id"] == "shift-1" and "1 pairs (light engine) in" in result.stderr

@@ -43,6 +43,20 @@ def test_similarity_is_high_for_a_negation_a_similarity_threshold_would_miss() -
     assert similarity("The US will provide air cover", "The US will not provide air cover") > 90
 
 
+def test_the_reason_names_the_words_that_decided_the_new_stance_in_plain_words() -> None:
+    before = StanceVerdict(Stance.FOR, 0.9, polarity=0.9, cues=("will provide",))
+    after = StanceVerdict(Stance.AGAINST, 0.9, polarity=-0.9, cues=("refused", "not"))
+    _, reason = stance_changed(before, after, POLICY)
+    assert reason == (
+        "stance flipped from for to against: the new statement refuses, denies or rules out "
+        "the claim ('refused', 'not')"
+    )
+    assert "polarity" not in reason
+    hardened = StanceVerdict(Stance.OBSERVING, 0.8, polarity=0.0)
+    _, reason = stance_changed(hardened, after, POLICY)
+    assert reason.startswith("position hardened from observing to against: the new statement")
+
+
 def test_first_position_is_a_baseline_unless_configured() -> None:
     first = position(Stance.OBSERVING, "No decision yet.")
     assert decide_shift(None, first, POLICY).decision is Decision.BASELINE
@@ -55,7 +69,10 @@ def test_polarity_flip_is_a_shift_even_when_the_words_barely_change() -> None:
     after = position(Stance.AGAINST, "The US will not provide air cover.", day=2)
     decision = decide_shift(before, after, POLICY)
     assert decision.decision is Decision.SHIFT
-    assert decision.reason == "stance flipped: for -> against (polarity +0.90 -> -0.90)"
+    assert decision.reason == (
+        "stance flipped from for to against: the new statement refuses, denies or rules out "
+        "the claim"
+    )
     assert decision.similarity > 90
 
 
@@ -97,7 +114,10 @@ def test_texts_leaning_to_opposite_sides_flip_when_both_lean_surely_enough() -> 
     after = StanceVerdict(Stance.OBSERVING, 0.55, polarity=-0.2)
     changed, reason = stance_changed(before, after, ShiftSettings(min_confidence=0.15))
     assert changed
-    assert reason == "stance flipped: observing -> observing (polarity +0.30 -> -0.20)"
+    assert reason == (
+        "stance flipped from observing to against: the new statement refuses, denies or rules "
+        "out the claim"
+    )
     # the weaker side decides: 0.2 is not sure enough for 0.25
     assert not stance_changed(before, after, ShiftSettings(min_confidence=0.25))[0]
 

@@ -17,6 +17,7 @@ CLAIM = "The US will provide air cover for European forces deployed in Ukraine"
 REFUSAL = "The US has refused to provide air cover for European forces deployed in Ukraine."
 PLEDGE = "The US pledged to provide air cover for European forces deployed in Ukraine."
 OFF_TOPIC = "The city council approved a new budget for libraries. Opening hours will grow."
+HEDGE = "The US is reportedly considering air cover for European forces deployed in Ukraine."
 
 
 def _jsonl(path: Path, records: list[dict[str, object]]) -> Path:
@@ -35,7 +36,7 @@ def test_stance_prints_one_line_per_input_and_ignores_labels(tmp_path: Path) -> 
         tmp_path / "in.jsonl",
         [
             {"id": "a", "claim": CLAIM, "text": REFUSAL, "label": "for", "extra": 1},
-            {"id": "b", "claim": CLAIM, "text": OFF_TOPIC},
+            {"id": "b", "claim": CLAIM, "text": HEDGE},
         ],
     )
     code, lines, stderr = _run("stance", str(data))
@@ -43,8 +44,9 @@ def test_stance_prints_one_line_per_input_and_ignores_labels(tmp_path: Path) -> 
     assert [line["id"] for line in lines] == ["a", "b"]
     assert set(lines[0]) == {"id", "stance"}
     assert lines[0]["stance"] == "against"  # the label key is not read without --labels
-    assert lines[1]["stance"] == "unrelated"
+    assert lines[1]["stance"] == "observing"
     assert "accuracy" not in stderr
+    assert "(light engine)" in stderr
 
 
 def test_stance_with_labels_reports_figures(tmp_path: Path) -> None:
@@ -52,7 +54,8 @@ def test_stance_with_labels_reports_figures(tmp_path: Path) -> None:
         tmp_path / "in.jsonl",
         [
             {"id": 1, "claim": CLAIM, "text": REFUSAL, "gold": "disagree"},
-            {"id": 2, "claim": CLAIM, "text": OFF_TOPIC, "gold": "unrelated"},
+            {"id": 2, "claim": CLAIM, "text": PLEDGE, "gold": "for"},
+            {"id": 3, "claim": CLAIM, "text": HEDGE, "gold": "discuss"},
         ],
     )
     code, _, stderr = _run("stance", str(data), "--labels", "gold")

@@ -190,10 +190,10 @@ def test_a_story_that_fails_is_recorded_and_the_poll_goes_on(
     server.set("/wire.xml", rss("Wire", [OPEN, REFUSAL]), etag='"w1"')
     server.set("/other.xml", rss("Other", [UNRELATED]), etag='"o1"')
 
-    def explode_on_refusals(topic, story, match):
+    def explode_on_refusals(topic, story, match, stance=None):
         if "refused" in story.text:
             raise RuntimeError("stance engine bug")
-        return real_positions(topic, story, match)
+        return real_positions(topic, story, match, stance)
 
     real_positions = pipeline_module.actor_positions
     monkeypatch.setattr(pipeline_module, "actor_positions", explode_on_refusals)

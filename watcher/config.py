@@ -241,6 +241,9 @@ class JudgeSettings(_Strict):
 class StanceSettings(_Strict):
     """The ``[stance]`` table: how stances are read and shifts confirmed."""
 
+    # "light": the pure-Python statement model; "model": the cross-encoder on onnxruntime
+    # (pip install 'watcher[model]'), falling back to "light" with a warning when it is absent
+    engine: Literal["light", "model"] = "light"
     judge: JudgeSettings | None = None  # off unless configured
 
 

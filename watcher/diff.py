@@ -42,9 +42,10 @@ def stance_changed(
     """
     before, after = polarity(prior), polarity(new)
     if before * after < 0 and min(abs(before), abs(after)) >= policy.min_confidence:
+        now = Stance.FOR if after > 0 else Stance.AGAINST
         return True, (
-            f"stance flipped: {prior.stance} -> {new.stance} "
-            f"(polarity {before:+.2f} -> {after:+.2f})"
+            f"stance flipped from {prior.stance} to {now}: the new statement {now.meaning}"
+            f"{_words(new)}"
         )
     if prior.stance == new.stance:
         return False, f"same stance ({new.stance})"
@@ -54,13 +55,21 @@ def stance_changed(
             f"({new.confidence:.2f} < {policy.min_confidence:.2f})"
         )
     if new.stance.is_committed and policy.commitment_changes:
-        return True, f"position hardened: {prior.stance} -> {new.stance}"
+        return True, (
+            f"position hardened from {prior.stance} to {new.stance}: the new statement "
+            f"{new.stance.meaning}{_words(new)}"
+        )
     if new.stance.is_committed:
         return False, f"{prior.stance} -> {new.stance} (commitment changes are not alerted)"
     return (
         False,
         f"{prior.stance} -> {new.stance}: a report without commitment does not undo a stance",
     )
+
+
+def _words(verdict: StanceVerdict) -> str:
+    """The cue words a verdict rests on, quoted, for a reason line ("" when there are none)."""
+    return " (" + ", ".join(f"'{cue}'" for cue in verdict.cues[:3]) + ")" if verdict.cues else ""
 
 
 def tokens(statement: str) -> list[str]:

@@ -24,6 +24,19 @@ class Stance(enum.StrEnum):
         """True for the two polar stances."""
         return self in (Stance.FOR, Stance.AGAINST)
 
+    @property
+    def meaning(self) -> str:
+        """What the stance says about the claim, in plain words."""
+        return _MEANINGS[self]
+
+
+_MEANINGS = {
+    Stance.FOR: "commits to or supports the claim",
+    Stance.AGAINST: "refuses, denies or rules out the claim",
+    Stance.OBSERVING: "reports or weighs the claim without taking a side",
+    Stance.UNRELATED: "is not about the claim",
+}
+
 
 class Decision(enum.StrEnum):
     """What the diff stage concluded about a new position."""

@@ -32,6 +32,7 @@ from watcher.models import FetchResult, Position, ShiftDecision, Story
 from watcher.parse import parse_feed
 from watcher.placement import place_position
 from watcher.stance import actor_positions, forget_texts
+from watcher.stance.decide import engine as stance_engine
 from watcher.store import Store
 from watcher.store.stories import KnownStory
 from watcher.timeutil import utc_now
@@ -88,6 +89,9 @@ class Pipeline:
         self._article_modes = {feed.url: feed.articles for feed in config.feeds}
         self._relevant = Relevance(self.topics.values(), self.matcher)
         self.judge = build_judge(config.stance.judge)
+        self.stance = stance_engine(config.stance.engine)
+        if self.stance.note:
+            log.warning(self.stance.note)
 
     def on(self, store: Store) -> Pipeline:
         """This pipeline writing through another connection (SQLite's are one per thread)."""
@@ -329,7 +333,7 @@ class Pipeline:
         recorded = [
             self.record_position(position)
             for match in matches
-            for position in actor_positions(self.topics[match.topic_id], story, match)
+            for position in actor_positions(self.topics[match.topic_id], story, match, self.stance)
         ]
         return known is None, recorded
 

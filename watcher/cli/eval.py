@@ -30,9 +30,20 @@ from watcher.evaluation import (
 from watcher.judge import JudgeClient, JudgeError, Question
 from watcher.models import Stance
 from watcher.stance import classify
-from watcher.stance.model import ModelError, load_model
+from watcher.stance.decide import StanceEngine, engine
+from watcher.stance.engines import ENGINES
+from watcher.stance.model import ModelError
+from watcher.stance.statement import StatementModelError
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+_ENGINE = click.option(
+    "--engine",
+    "engine_name",
+    type=click.Choice(ENGINES),
+    help="The statement engine (default: [stance] engine of the config if there is one, "
+    "else light).",
+)
+_MODEL_ERRORS = (DataError, ModelError, StatementModelError)
 
 
 def _emit(record: dict[str, object]) -> None:
@@ -52,12 +63,32 @@ def eval_group() -> None:
 command = eval_group
 
 
+def _engine(ctx: click.Context, name: str | None) -> StanceEngine:
+    """The engine --engine names, else the config's (when it exists), else the light one."""
+    if name is None:
+        context = ctx.find_object(Context) or Context(DEFAULT_CONFIG_PATH)
+        name = context.config().stance.engine if context.config_path.is_file() else "light"
+    chosen = engine(name)
+    if chosen.note:
+        _note(chosen.note)
+    return chosen
+
+
 @eval_group.command("stance")
 @click.argument("path", type=_FILE)
 @click.option("--labels", "label_key", help="Key of the gold stance; prints figures to stderr.")
-def stance_command(path: Path, label_key: str | None) -> None:
-    """Classify each {"id","claim","text"} line of PATH: for, against, observing, unrelated."""
+@_ENGINE
+@click.pass_context
+def stance_command(
+    ctx: click.Context, path: Path, label_key: str | None, engine_name: str | None
+) -> None:
+    """Read the stance of each {"id","claim","text"} statement of PATH: for, against, observing.
+
+    The statement decision of the pipeline (as for an actor's attributed statement), by the
+    selected engine.
+    """
     started = time.perf_counter()
+    stance = _engine(ctx, engine_name)
     gold: list[Stance] = []
     predicted: list[Stance] = []
     count = 0
@@ -65,16 +96,19 @@ def stance_command(path: Path, label_key: str | None) -> None:
         required = ("id", "claim", "text", *([label_key] if label_key else []))
         for record in read_jsonl(path, required):
             count += 1
-            verdict = classify(str(record["claim"]), str(record["text"]))
+            verdict = stance.classify_statement(str(record["claim"]), str(record["text"]))
             _emit({"id": record["id"], "stance": verdict.stance.value})
             if label_key:
                 gold.append(parse_stance(record[label_key], f"{path}: id {record['id']}"))
                 predicted.append(verdict.stance)
-    except (DataError, ModelError) as exc:
+    except _MODEL_ERRORS as exc:
         raise click.ClickException(str(exc)) from None
     if label_key and gold:
         _note(stance_summary(gold, predicted))
-    _note(f"{count} texts in {time.perf_counter() - started:.1f}s")
+    _note(
+        f"{count} statements ({stance.statements.name} engine) "
+        f"in {time.perf_counter() - started:.1f}s"
+    )
 
 
 @eval_group.command("shifts")
@@ -83,8 +117,8 @@ def stance_command(path: Path, label_key: str | None) -> None:
 @click.option(
     "--min-confidence",
     type=click.FloatRange(0.0, 1.0),
-    help="How sure each text must be of its side for a flip (default: chosen by "
-    "cross-validation, stored with the model).",
+    help="How sure each statement must be of its side for a flip (default: chosen by "
+    "cross-validation for the engine, stored with the model).",
 )
 @click.option(
     "--commitment-changes/--flips-only",
@@ -98,6 +132,7 @@ def stance_command(path: Path, label_key: str | None) -> None:
     help="Also ask the [stance.judge] model of the config (-c) about every pair; its answer "
     'goes under "judge" in each line (the hourly cap does not apply here).',
 )
+@_ENGINE
 @click.pass_context
 def shifts_command(
     ctx: click.Context,
@@ -106,12 +141,14 @@ def shifts_command(
     min_confidence: float | None,
     commitment_changes: bool,
     use_judge: bool,
+    engine_name: str | None,
 ) -> None:
     """Decide for each {"id","claim","before","after"} line of PATH whether the stance shifted.
 
     With --judge, an optional "actor" key names who is speaking (default: "the actor").
     """
     started = time.perf_counter()
+    stance = _engine(ctx, engine_name)
     client = _judge_client(ctx) if use_judge else None
     gold: list[bool] = []
     predicted: list[bool] = []
@@ -119,14 +156,15 @@ def shifts_command(
     count = failures = 0
     try:
         if min_confidence is None:
-            min_confidence = float(load_model().settings.get("shift_min_confidence", 0.5))
+            min_confidence = stance.shift_min_confidence
         policy = ShiftSettings(commitment_changes=commitment_changes, min_confidence=min_confidence)
         required = ("id", "claim", "before", "after", *([label_key] if label_key else []))
         for record in read_jsonl(path, required):
             count += 1
             claim = str(record["claim"])
-            before = classify(claim, str(record["before"]))
-            after = classify(claim, str(record["after"]))
+            before, after = stance.classify_statements(
+                claim, [str(record["before"]), str(record["after"])]
+            )
             shifted, _ = stance_changed(before, after, policy)
             line: dict[str, object] = {
                 "id": record["id"],
@@ -148,7 +186,7 @@ def shifts_command(
             if label is not None:
                 gold.append(label)
                 predicted.append(shifted)
-    except (DataError, ModelError) as exc:
+    except _MODEL_ERRORS as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         if client is not None:
@@ -157,7 +195,9 @@ def shifts_command(
         _note(shift_summary(shift_report(gold, predicted), f"min_confidence {min_confidence:.3f}"))
         if client is not None:
             _note(_judge_figures(judged, failures, client.model))
-    _note(f"{count} pairs in {time.perf_counter() - started:.1f}s")
+    _note(
+        f"{count} pairs ({stance.statements.name} engine) in {time.perf_counter() - started:.1f}s"
+    )
 
 
 def _judge_client(ctx: click.Context) -> JudgeClient:
@@ -206,7 +246,8 @@ def _judge_figures(judged: list[tuple[bool | None, bool, bool]], failures: int, 
 @eval_group.command("fnc1")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def fnc1_command(directory: Path) -> None:
-    """Score the stance decision on the FNC-1 CSVs in DIRECTORY (headline = claim, body = text)."""
+    """Score the article-level decision on the FNC-1 CSVs in DIRECTORY (headline = claim, body =
+    text): whole articles, four-way with unrelated; statements are read by ``eval stance``."""
     started = time.perf_counter()
     try:
         pairs = read_fnc1(directory)

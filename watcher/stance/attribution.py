@@ -20,7 +20,7 @@ Without a parser this works on word patterns; it prefers missing an attribution 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from watcher.models import Actor
@@ -54,6 +54,11 @@ _WISHES = frozenset(
     "assumed doubt doubts doubted pressed pressing pushing persuade persuaded if unless "
     "whether deny denies denied rejected dismissed rumours rumors rumoured rumored speculation "
     "speculated".split()
+)
+# Words that open a subordinate clause with its own subject ("... after other states agreed"):
+# what that clause says is someone else's act, not the actor's stance.
+_SUBORDINATORS = frozenset(
+    "after before because since while whereas although though once until when".split()
 )
 # Words ending one clause of a sentence: another's attitude before them does not reach past.
 _CLAUSE_BREAKS = frozenset("; but while whereas although though however".split())
@@ -100,6 +105,10 @@ _FRAMES = re.compile(
 _SELF_REFERENCE = re.compile(
     r"^[\s,]*(?:the|its|their|a|an)\s+(?:company|firm|group|carmaker|automaker|bank|ministry|"
     r"government|administration|agency|department|spokesman|spokeswoman|spokesperson)\s+\w+",
+    re.IGNORECASE,
+)
+_SUBORDINATOR = re.compile(
+    r"(?:,\s*|\s)\b(?:" + "|".join(sorted(_SUBORDINATORS)) + r")\s+(?P<next>[\w'’-]+)",
     re.IGNORECASE,
 )
 # An appositive after the actor ("Trump, the US president, said") spans at most this many words.
@@ -228,13 +237,33 @@ def _second_hand(sentence: str, pattern: re.Pattern[str], mention: int) -> bool:
 
 
 def attribute(actor: Actor, sentence: str) -> Attribution | None:
-    """The actor's statement in ``sentence``, if the sentence attributes one to the actor."""
+    """The actor's statement in ``sentence``, if the sentence attributes one to the actor.
+
+    The statement is the actor's own clause: a subordinate clause about someone else's act
+    ("... after other EU states agreed to share the risk") is cut off, so its words never
+    decide the actor's stance.
+    """
     pattern = name_pattern(actor.names)
     for found in pattern.finditer(sentence):
         attribution = _attribute_mention(actor, sentence, found)
         if attribution is not None:
-            return attribution
+            return replace(attribution, statement=own_clause(attribution.statement))
     return None
+
+
+def own_clause(statement: str) -> str:
+    """``statement`` up to the first subordinate clause that has a subject of its own.
+
+    "It would support the loan after other EU states agreed" -> "It would support the loan.";
+    "It agreed after weighing the risks" keeps its clause ("after" + a gerund is the actor's own
+    act). At least three words are kept before a cut.
+    """
+    for match in _SUBORDINATOR.finditer(statement):
+        head = statement[: match.start()].rstrip(" ,;")
+        follower = match.group("next").lower()
+        if len(_tokens(head)) >= 3 and not follower.endswith("ing"):
+            return head.rstrip(".") + "."
+    return statement
 
 
 def _attribute_mention(actor: Actor, sentence: str, found: re.Match[str]) -> Attribution | None:

@@ -1,20 +1,22 @@
-"""The stance decision: features -> the model's three stages -> a verdict with its explanation.
+"""The stance decisions: whole texts (articles) and actors' statements.
 
-One core decides every verdict: the same features, the same stages, the same cascade. What
-differs between a whole text and an actor's statement is what is assumed before the evidence,
+The cue model (``model.json``: three logistic stages over cue features, trained on FNC-1) reads
+both. What differs between a whole text and a statement is what is assumed before the evidence,
 the ``Prior``:
 
 - ``ARTICLE``: the base rates of the news articles the model was trained on (FNC-1: about a third
   of related articles take a side, and about a third of those deny what they report).
-  ``classify`` and ``watcher eval`` decide under it.
+  ``classify`` and ``watcher eval fnc1`` decide under it.
 - a statement prior: attribution has already stripped the reporting around an actor's
   statement ("X said", "according to X"), and reporting is what makes most articles merely
   discuss a claim. A short statement in the news takes a side far more often: the model stores
   how often the claims of its training data (FNC-1 headlines, real short statements) do, by the
-  same reading (about four in five), and ``classify_statement`` starts from that. Whether a
-  side taken denies or affirms starts at even odds: actors refuse and commit alike. A statement
-  known only second-hand ("..., a report says", "according to sources") keeps its side with
-  less certainty: its chance of taking a side is scaled by ``REPORTED_TRUST``.
+  same reading (about four in five). Whether a side taken denies or affirms starts at even odds.
+
+A statement's stance is then read by the statement engine the config selects
+(``watcher.stance.engines``): the light one starts from the cue model's reading and adds what
+real headlines teach; the model engine averages a cross-encoder with it. A statement known only
+second-hand keeps its side with less certainty (``watcher.stance.verdict``).
 
 Each verdict carries the probability of its stance as its confidence, and its polarity,
 P(for) - P(against), which the shift decision compares (``watcher.diff.stance_changed``).
@@ -22,18 +24,21 @@ P(for) - P(against), which the shift decision compares (``watcher.diff.stance_ch
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
 
 from watcher.models import Stance, StanceVerdict
+from watcher.stance.engines import StatementEngine, load_engine
 from watcher.stance.explain import cues_for, explanation, select_evidence, top_reasons
 from watcher.stance.features import Analysis, FeatureExtractor, claim_polarity
 from watcher.stance.model import StageResult, StanceModel, load_model
 from watcher.stance.reading import read_sentence, read_text
+from watcher.stance.statement import load_statement_model
+from watcher.stance.verdict import statement_verdict
 
 # Each stage decides at even odds; the shift threshold is applied later, on the polarity.
 THRESHOLD = 0.5
-# How much of a first-hand statement's certainty a second-hand report of it keeps.
-REPORTED_TRUST = 0.7
 
 
 @dataclass(frozen=True)
@@ -41,13 +46,12 @@ class Prior:
     """What a decision assumes before the evidence: base rates, and whether it is about the claim.
 
     ``committed`` and ``refutes`` replace the base rates the stages were trained on (None keeps
-    them); ``trust`` scales the chance of taking a side (second-hand reports).
+    them).
     """
 
     committed: float | None = None
     refutes: float | None = None
     assume_related: bool = False
-    trust: float = 1.0
 
 
 ARTICLE = Prior()
@@ -63,15 +67,47 @@ class StageOutputs:
 
 
 class StanceEngine:
-    """A loaded model with its feature extractor (which caches per-text work)."""
+    """A loaded article model, its feature extractor (which caches per-text work) and the
+    statement engine that reads actors' statements."""
 
-    def __init__(self, model: StanceModel) -> None:
+    def __init__(self, model: StanceModel, statements: str = "light") -> None:
         self.model = model
         self.extractor = FeatureExtractor(model.weights)
+        # The cue reading of a statement under a statement's prior: attribution has stripped
+        # the reporting around it, and short news statements take a side far more often than
+        # articles (the share of the training claims that do); denying or affirming start even.
         self.statement = Prior(
             committed=model.settings["statement_committed"], refutes=0.5, assume_related=True
         )
-        self.reported = replace(self.statement, trust=REPORTED_TRUST)
+        self.engine_name = statements
+
+    @cached_property
+    def loaded(self) -> tuple[StatementEngine, str | None]:
+        """The statement engine (loaded on first use) and, if it fell back to light, why."""
+        return load_engine(self.engine_name, self.extractor, self.cue_sides)
+
+    @property
+    def statements(self) -> StatementEngine:
+        """The engine that reads actors' statements."""
+        return self.loaded[0]
+
+    @property
+    def note(self) -> str | None:
+        """Why the configured engine could not be used, if it could not."""
+        return self.loaded[1]
+
+    @property
+    def shift_min_confidence(self) -> float:
+        """The flip threshold chosen by cross-validation for this engine (training/README.md)."""
+        settings = load_statement_model().settings
+        key = "model_shift_min_confidence" if self.statements.name == "model" else ""
+        return float(settings.get(key) or settings.get("shift_min_confidence", 0.5))
+
+    def cue_sides(self, analysis: Analysis) -> tuple[float, float]:
+        """P(for) and P(against) of a statement by the cue model alone (a statement feature)."""
+        verdict = self.decide(analysis, self.statement)
+        commitment, polarity = verdict.commitment or 0.0, verdict.polarity or 0.0
+        return (commitment + polarity) / 2, (commitment - polarity) / 2
 
     def stages(self, analysis: Analysis, prior: Prior = ARTICLE) -> StageOutputs:
         """Run the three stages on an analysis under ``prior``."""
@@ -83,16 +119,26 @@ class StanceEngine:
         )
 
     def classify(self, claim: str, text: str) -> StanceVerdict:
-        """Four-way stance of ``text`` towards ``claim``."""
+        """Four-way stance of a whole text (an article) towards ``claim``."""
         return self.decide(self.extractor.analyse(claim, text), ARTICLE)
 
     def classify_statement(self, claim: str, text: str, reported: bool = False) -> StanceVerdict:
         """Stance of a statement known to be about ``claim``: for, against or observing.
 
-        ``reported``: the statement is known second-hand (a report, unnamed sources).
+        Read by the statement engine; ``reported``: the statement is known second-hand (a
+        report, unnamed sources), so it takes its side less surely.
         """
-        analysis = self.extractor.analyse(claim, text, about_claim=True)
-        return self.decide(analysis, self.reported if reported else self.statement)
+        return self.classify_statements(claim, [text], reported)[0]
+
+    def classify_statements(
+        self, claim: str, texts: Sequence[str], reported: bool = False
+    ) -> list[StanceVerdict]:
+        """``classify_statement`` for many statements on one claim (batched for the model)."""
+        readings = self.statements.read(claim, texts)
+        return [
+            statement_verdict(self.extractor.analyse(claim, text, about_claim=True), r, reported)
+            for text, r in zip(texts, readings, strict=True)
+        ]
 
     def relevance(self, claim: str, sentence: str) -> float:
         """Share of the claim's weighted words that ``sentence`` contains (0..1)."""
@@ -106,7 +152,7 @@ class StanceEngine:
         # A question or a non-answer asserts nothing, whatever its words (FNC-1's articles rarely
         # consist of them, so the model cannot learn it): that share of the text takes no side.
         unasserted = analysis.features["unasserted_rel"]
-        p_committed = out.committed.probability * prior.trust * (1.0 - unasserted)
+        p_committed = out.committed.probability * (1.0 - unasserted)
         # "against" is refuting what the claim affirms, or not refuting what it denies.
         p_refutes = out.refutes.probability
         p_against = 1.0 - p_refutes if claim_denies else p_refutes
@@ -125,8 +171,6 @@ class StanceEngine:
         reasons = _reasons(out, stance, claim_denies)
         if unasserted >= THRESHOLD:
             reasons.insert(0, "asks or declines to say rather than states")
-        if prior.trust < 1.0:
-            reasons.append("known second-hand")
         evidence = select_evidence(analysis, stance)
         sentences = [analysis.sentences[i] for i in evidence]
         cues = cues_for(sentences, stance, claim_denies)
@@ -156,23 +200,22 @@ def _reasons(out: StageOutputs, stance: Stance, claim_denies: bool) -> list[str]
     return reasons + top_reasons(out.committed.contributions, toward=1.0, count=1)
 
 
-_ENGINE: StanceEngine | None = None
+_ENGINES: dict[str, StanceEngine] = {}
 
 
-def engine() -> StanceEngine:
-    """The engine for the shipped model (built on first use)."""
-    global _ENGINE
-    if _ENGINE is None:
-        _ENGINE = StanceEngine(load_model())
-    return _ENGINE
+def engine(name: str = "light") -> StanceEngine:
+    """The engine whose statements are read by ``name`` (built on first use, then kept)."""
+    if name not in _ENGINES:
+        _ENGINES[name] = StanceEngine(load_model(), name)
+    return _ENGINES[name]
 
 
 def forget_texts() -> None:
     """Empty the per-text caches, so no story outlives the poll that read it."""
     read_text.cache_clear()
     read_sentence.cache_clear()
-    if _ENGINE is not None:
-        _ENGINE.extractor.clear()
+    for loaded in _ENGINES.values():
+        loaded.extractor.clear()
 
 
 def classify(claim: str, text: str) -> StanceVerdict:
@@ -180,6 +223,8 @@ def classify(claim: str, text: str) -> StanceVerdict:
     return engine().classify(claim, text)
 
 
-def classify_statement(claim: str, text: str, reported: bool = False) -> StanceVerdict:
+def classify_statement(
+    claim: str, text: str, reported: bool = False, engine_name: str = "light"
+) -> StanceVerdict:
     """Stance of a statement about ``claim`` (never unrelated), explained."""
-    return engine().classify_statement(claim, text, reported)
+    return engine(engine_name).classify_statement(claim, text, reported)

@@ -59,7 +59,8 @@ STANCE_FEATURES = (
 )
 # Read by the decision itself, not by a trained stage (a text that asserts nothing takes no side).
 RULE_FEATURES = (
-    "unasserted_rel",  # about-sentences that assert nothing: questions, "declined to comment"
+    "unasserted_rel",  # about-sentences that assert nothing: questions, "declined to comment",
+    # "has not ruled out" with nothing committed
 )
 FEATURES = RELATEDNESS_FEATURES + STANCE_FEATURES + RULE_FEATURES
 
@@ -240,7 +241,7 @@ def _stance(
         "quote_text": _mean(has("quoted")),
         "claim_denies": 1.0 if claim_polarity(claim) < 0 else 0.0,
         "claim_hedged": 1.0 if hedged(claim) else 0.0,
-        "unasserted_rel": rel([1.0 if s.question or s.non_answer else 0.0 for s in sentences]),
+        "unasserted_rel": rel([1.0 if unasserted(s) else 0.0 for s in sentences]),
     }
 
 
@@ -251,6 +252,13 @@ NEGATED_SHARE = 0.3
 def denial(sentence: SentenceReading, negated_share: float) -> bool:
     """Whether a sentence refutes, refuses or negates (most of) the claim words it contains."""
     return bool(sentence.refutations or sentence.refusals) or negated_share >= NEGATED_SHARE
+
+
+def unasserted(sentence: SentenceReading) -> bool:
+    """Whether a sentence takes no side whatever its words: a question, a non-answer ("declined
+    to comment"), or an open position with nothing committed or refused ("has not ruled out")."""
+    open_only = bool(sentence.opened) and not (sentence.refusals or sentence.commitments)
+    return sentence.question or bool(sentence.non_answer) or open_only
 
 
 def hedged(sentence: SentenceReading) -> bool:

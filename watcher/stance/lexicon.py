@@ -78,11 +78,12 @@ CONFIRMATIONS = _phrases(
     revealed, reveals, shows, showed, footage, evidence"""
 )
 
-# Commitments an agent makes ("pledged", "agreed to"); verbs only, as nouns ("guarantees") and
-# adjectives ("willing") are as often names of things as commitments.
+# Commitments an agent makes ("pledged", "agreed to", "would support"); verbs only, as nouns
+# ("guarantees") and adjectives ("willing") are as often names of things as commitments.
 COMMITMENTS = _phrases(
     """pledged, promised, vowed, agreed, committed, guaranteed, offered, decided, approved,
-    intends, undertook, assured"""
+    intends, undertook, assured, will support, would support, will back, would back,
+    will endorse, would endorse"""
 )
 
 # Attitudes towards what someone else does: a third party's position on a claim about another

@@ -50,14 +50,17 @@ def about_claim(topic: Topic, actor: Actor, attribution: Attribution, stance: St
     return any(lexicon.phrases_at(tokens, i, _ATTITUDES) for i in range(len(tokens)))
 
 
-def actor_positions(topic: Topic, story: Story, match: TopicMatch) -> list[Position]:
+def actor_positions(
+    topic: Topic, story: Story, match: TopicMatch, stance: StanceEngine | None = None
+) -> list[Position]:
     """Each actor's stance in ``story`` from only the sentences that attribute a statement to it.
 
     Actors the story mentions without attributing anything to them (as objects, inside others'
     wishes or relative clauses) or whose statements are not about the claim get no position. A
-    position is never UNRELATED: its sentences are about the topic.
+    position is never UNRELATED: its sentences are about the topic. ``stance``: the engine the
+    config selects (default: the light one).
     """
-    stance = engine()
+    stance = stance or engine()
     positions = []
     for actor, attributions in _attributions(topic, story, match, stance).items():
         if not attributions:

@@ -1,0 +1,119 @@
+"""Statement engines: what reads a statement's stance, chosen by ``[stance] engine``.
+
+- ``light`` (default): the statement model of ``watcher.stance.statement``, pure Python, a few
+  thousand statements a second, no dependency beyond watcher's own.
+- ``model``: a MiniLM cross-encoder fine-tuned on the same headlines, run on onnxruntime
+  (``pip install 'watcher[model]'``; the weights ship in the package). Its probabilities are
+  averaged with the light model's, which cross-validation found better than either alone
+  (``training/README.md``). Without the extra, ``load_engine`` falls back to ``light`` and says
+  why.
+
+Both give, for each statement, the probabilities of for / against / observing and the light
+model's per-feature contributions, from which the explanation names what decided it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from watcher.models import Stance
+from watcher.stance.features import Analysis, FeatureExtractor
+from watcher.stance.statement import (
+    LABELS,
+    StatementModel,
+    StatementReading,
+    base_logits,
+    claim_denies,
+    features,
+    load_statement_model,
+)
+
+ENGINES = ("light", "model")
+
+
+class StatementEngine(Protocol):
+    """Reads the stance of statements towards one claim."""
+
+    name: str
+
+    def read(self, claim: str, statements: Sequence[str]) -> list[StatementReading]:
+        """One reading per statement, in order."""
+        ...
+
+
+# The cue model's P(for) and P(against) of an analysed statement (``StanceEngine.cue_sides``).
+CueSides = Callable[[Analysis], tuple[float, float]]
+
+
+@dataclass
+class LightEngine:
+    """The pure-Python statement model over cue features, the cue model's reading and words."""
+
+    model: StatementModel
+    extractor: FeatureExtractor
+    cue_sides: CueSides
+    name: str = "light"
+
+    def read(self, claim: str, statements: Sequence[str]) -> list[StatementReading]:
+        """One reading per statement, in order."""
+        readings = []
+        for statement in statements:
+            analysis = self.extractor.analyse(claim, statement, about_claim=True)
+            base = base_logits(self.cue_sides(analysis))
+            readings.append(self.model.read(features(analysis), base, claim_denies(analysis)))
+        return readings
+
+
+@dataclass
+class ModelEngine:
+    """The cross-encoder's probabilities, averaged with the light model's.
+
+    ``weight`` is the cross-encoder's share of the average (chosen in training). The light
+    model's contributions are kept for the explanation.
+    """
+
+    cross_encoder: object  # watcher.stance.crossencoder.CrossEncoder (imported lazily)
+    light: LightEngine
+    weight: float
+    name: str = "model"
+
+    def read(self, claim: str, statements: Sequence[str]) -> list[StatementReading]:
+        """One reading per statement, in order."""
+        light = self.light.read(claim, statements)
+        strong = self.cross_encoder.probabilities([(claim, s) for s in statements])  # type: ignore[attr-defined]
+        return [
+            StatementReading(
+                {
+                    label: self.weight * p[label] + (1 - self.weight) * reading.probabilities[label]
+                    for label in LABELS
+                },
+                reading.contributions,
+            )
+            for reading, p in zip(light, strong, strict=True)
+        ]
+
+
+def load_engine(
+    name: str, extractor: FeatureExtractor, cue_sides: CueSides
+) -> tuple[StatementEngine, str | None]:
+    """The engine called ``name`` and, when it had to fall back to ``light``, why."""
+    if name not in ENGINES:
+        raise ValueError(f"unknown stance engine {name!r} (expected one of: {', '.join(ENGINES)})")
+    light = LightEngine(load_statement_model(), extractor, cue_sides)
+    if name == "light":
+        return light, None
+    from watcher.stance.crossencoder import CrossEncoder, ModelUnavailable
+
+    try:
+        cross_encoder = CrossEncoder.load()
+    except ModelUnavailable as exc:
+        return light, f"stance engine 'model' is not available ({exc}); using 'light'"
+    weight = float(light.model.settings.get("model_weight", 1.0))
+    return ModelEngine(cross_encoder, light, weight), None
+
+
+def stance_of(probabilities: dict[Stance, float]) -> Stance:
+    """The most probable stance (ties go to the earlier of for, against, observing)."""
+    return max(LABELS, key=lambda label: probabilities[label])
