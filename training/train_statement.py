@@ -263,9 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         settings["shift_min_confidence"] = result["threshold"]
         cue_alone = {
-            s.id: StatementReading(
-                dict(zip(LABELS, map(math.exp, e.base), strict=True)), {}
-            )
+            s.id: StatementReading(dict(zip(LABELS, map(math.exp, e.base), strict=True)), {})
             for s, e in zip(statements, examples, strict=True)
         }
         figures(
