@@ -342,3 +342,23 @@ def test_extraction_runs_off_the_event_loop(server: FeedServer) -> None:
     read, seconds, longest_gap = asyncio.run(read_while_ticking())
     assert read.article_error is None and len(read.article) > 100_000
     assert longest_gap < seconds / 3, (longest_gap, seconds)
+
+
+@pytest.mark.parametrize(
+    ("feed_date", "published"),
+    [("", "2025-06-09T00:00:00+00:00"), (DATE, "2025-06-11T18:20:00+00:00")],
+    ids=["feed-without-date", "feed-with-date"],
+)
+def test_the_page_gives_the_date_only_when_the_feed_lacks_one(
+    server: FeedServer, store: Store, feed_date: str, published: str
+) -> None:
+    link = server.url("/news/a1")
+    server.set("/feed.xml", rss("Daily Ledger", [Item("a1", TITLE, SUMMARY, feed_date, link)]))
+    dated = article_page().replace(
+        "</title>", '</title><meta property="article:published_time" content="2025-06-09">', 1
+    )
+    server.set("/news/a1", **html(dated))
+    poll(Pipeline(make_config(server), store))
+    story = story_row(store)
+    assert "refused to provide air cover" in story["article"]
+    assert (story["published"], story["author"]) == (published, "Jane Doe")
