@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import time
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from conftest import AIR_COVER_TOPIC
 from feedserver import FeedServer
 from rss import Item, rss
 
 from watcher.article import ArticleReader
+from watcher.cli import cli
 from watcher.config import ConfigError, config_from_dict
 from watcher.daemon.status import read_status, render_text
 from watcher.fetch import make_client
@@ -362,3 +365,22 @@ def test_the_page_gives_the_date_only_when_the_feed_lacks_one(
     story = story_row(store)
     assert "refused to provide air cover" in story["article"]
     assert (story["published"], story["author"]) == (published, "Jane Doe")
+
+
+def test_history_says_where_the_evidence_came_from_and_why_no_article(
+    server: FeedServer, store: Store
+) -> None:
+    refusal = "The United States refused to provide air cover for the European force."
+    summary_feed(server, ("a1", SUMMARY, "/news/a1"), ("a2", refusal, "/news/a2"))
+    server.set("/news/a1", **html(article_page()))
+    server.set("/news/a2", "gone", status=404)
+    poll(Pipeline(make_config(server), store))
+    topic = AIR_COVER_TOPIC["id"]
+    shown = CliRunner().invoke(cli, ["--db", str(store.path), "history", topic, "--json"])
+    assert shown.exit_code == 0, shown.output
+    rows = {row["story_id"]: row for row in json.loads(shown.stdout)}
+    by_source = {(row["evidence_from"], row["article_error"]) for row in rows.values()}
+    assert by_source == {("article", None), ("feed", "HTTP 404")}
+    table = CliRunner().invoke(cli, ["--db", str(store.path), "history", topic]).stdout
+    assert "(from the article)" in table
+    assert "(article not read: HTTP 404;" in " ".join(table.split())
