@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import time
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from conftest import AIR_COVER_TOPIC
 from feedserver import FeedServer
 from rss import Item, rss
 
 from watcher.article import ArticleReader
+from watcher.cli import cli
 from watcher.config import ConfigError, config_from_dict
 from watcher.daemon.status import read_status, render_text
 from watcher.fetch import make_client
@@ -342,3 +345,42 @@ def test_extraction_runs_off_the_event_loop(server: FeedServer) -> None:
     read, seconds, longest_gap = asyncio.run(read_while_ticking())
     assert read.article_error is None and len(read.article) > 100_000
     assert longest_gap < seconds / 3, (longest_gap, seconds)
+
+
+@pytest.mark.parametrize(
+    ("feed_date", "published"),
+    [("", "2025-06-09T00:00:00+00:00"), (DATE, "2025-06-11T18:20:00+00:00")],
+    ids=["feed-without-date", "feed-with-date"],
+)
+def test_the_page_gives_the_date_only_when_the_feed_lacks_one(
+    server: FeedServer, store: Store, feed_date: str, published: str
+) -> None:
+    link = server.url("/news/a1")
+    server.set("/feed.xml", rss("Daily Ledger", [Item("a1", TITLE, SUMMARY, feed_date, link)]))
+    dated = article_page().replace(
+        "</title>", '</title><meta property="article:published_time" content="2025-06-09">', 1
+    )
+    server.set("/news/a1", **html(dated))
+    poll(Pipeline(make_config(server), store))
+    story = story_row(store)
+    assert "refused to provide air cover" in story["article"]
+    assert (story["published"], story["author"]) == (published, "Jane Doe")
+
+
+def test_history_says_where_the_evidence_came_from_and_why_no_article(
+    server: FeedServer, store: Store
+) -> None:
+    refusal = "The United States refused to provide air cover for the European force."
+    summary_feed(server, ("a1", SUMMARY, "/news/a1"), ("a2", refusal, "/news/a2"))
+    server.set("/news/a1", **html(article_page()))
+    server.set("/news/a2", "gone", status=404)
+    poll(Pipeline(make_config(server), store))
+    topic = AIR_COVER_TOPIC["id"]
+    shown = CliRunner().invoke(cli, ["--db", str(store.path), "history", topic, "--json"])
+    assert shown.exit_code == 0, shown.output
+    rows = {row["story_id"]: row for row in json.loads(shown.stdout)}
+    by_source = {(row["evidence_from"], row["article_error"]) for row in rows.values()}
+    assert by_source == {("article", None), ("feed", "HTTP 404")}
+    table = CliRunner().invoke(cli, ["--db", str(store.path), "history", topic]).stdout
+    assert "(from the article)" in table
+    assert "(article not read: HTTP 404;" in " ".join(table.split())

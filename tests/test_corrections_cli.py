@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from alerting import AFTER, add_story, day, position, record
+from alerting import AFTER, add_story, day, position, record, shift
 from click.testing import CliRunner
 from test_email import smtp_server
 
@@ -197,3 +197,25 @@ def test_corrections_export_as_labelled_pairs_that_eval_reads_back(tmp_path: Pat
     assert result.exit_code == 0, result.output
     [prediction] = [json.loads(line) for line in result.stdout.splitlines()]
     assert prediction["id"] == "shift-1" and "1 pairs (light engine) in" in result.stderr
+
+
+def test_alerts_send_by_id_sends_that_delivery_alone_and_names_the_others(
+    tmp_path: Path,
+) -> None:
+    sent = tmp_path / "a.jsonl"
+    options = write_config(tmp_path, JSONL.format(path=sent), alerts='settle = "10m"')
+    settings = load_config(Path(options[1])).alerts
+    with Store(tmp_path / "w.db") as store:
+        first = shift(store, "US", settings=settings)
+        shift(store, "UK", settings=settings)
+        ids = {row["shift_id"]: row["id"] for row in store.deliveries.all()}
+        store.db.execute("UPDATE deliveries SET next_attempt_at = '2999-01-01T00:00:00+00:00'")
+    code, output = run([*options, "alerts", "send", str(ids[first])])
+    assert code == 0 and "1 deliveries sent in 1 messages" in output
+    [line] = sent.read_text(encoding="utf-8").splitlines()
+    assert json.loads(line)["shift_id"] == first
+    code, output = run([*options, "alerts", "list"])
+    assert output.splitlines()[0] == "1 pending (1 held), 1 sent, 0 dead"
+    code, output = run([*options, "alerts", "send", str(ids[first]), "99"])
+    assert "2 of the named deliveries are not pending" in output
+    assert len(sent.read_text(encoding="utf-8").splitlines()) == 1  # the held one stays held

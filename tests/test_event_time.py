@@ -4,7 +4,9 @@ the timeline, moves a shift's evidence to itself, or re-decides what came after 
 from __future__ import annotations
 
 from alerting import add_story, day, position
+from click.testing import CliRunner
 
+from watcher.cli import cli
 from watcher.config import Config
 from watcher.models import Decision, Position, Stance
 from watcher.placement import place_position
@@ -60,6 +62,17 @@ def test_only_a_report_older_than_the_first_known_position_is_late(store: Store)
     assert "before the first position known (2025-06-05 12:00)" in late["decision_reason"]
     assert "cannot change anything" in late["decision_reason"]
     assert store.positions.current("air", "US").position.stance is Stance.AGAINST
+
+
+def test_the_history_command_says_why_a_position_is_late(store: Store) -> None:
+    place(store, position(Stance.AGAINST, BASELINE, day(5)))
+    place(store, position(Stance.FOR, FIRST_HAND, day(2)))
+    result = CliRunner().invoke(cli, ["--db", str(store.path), "history", "air"])
+    assert result.exit_code == 0, result.output
+    [line] = [line for line in result.stdout.splitlines() if "late:" in line]
+    assert line.split()[:3] == ["2025-06-02", "US", "for"]
+    assert "late: published 2025-06-02 12:00, before the first position" in line
+    assert "cannot change anything" in " ".join(result.stdout.split())  # the reason, wrapped
 
 
 def test_an_earlier_shift_re_decides_the_positions_after_it(store: Store) -> None:

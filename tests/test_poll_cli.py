@@ -55,3 +55,16 @@ def test_poll_without_once_says_what_to_run(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, [*options(tmp_path), "poll"])
     assert result.exit_code == 2
     assert "run `watcher poll --once`" in result.output and "`watcher run`" in result.output
+
+
+def test_a_feed_backing_off_after_a_failure_is_skipped_until_forced(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    server.set("/flaky.xml", "oops", status=503)
+    base = options(tmp_path, server.url("/flaky.xml"))
+    poll([*base, "poll", "--once"])
+    second = poll([*base, "poll", "--once"])
+    assert f"skipped {server.url('/flaky.xml')}: backoff after 1 failure in a row" in second
+    assert len(server.requests_to("/flaky.xml")) == 1
+    assert "skipped" not in poll([*base, "poll", "--once", "--force"])
+    assert len(server.requests_to("/flaky.xml")) == 2

@@ -4,6 +4,8 @@ Block Kit payload checked with slack_sdk's own block models (which enforce Slack
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import timedelta
 
@@ -13,7 +15,7 @@ from feedserver import FeedServer, Route
 from slack_sdk.models.blocks import Block
 
 from watcher.alert.base import PermanentFailure, RetryLater
-from watcher.alert.dispatch import dispatch_due
+from watcher.alert.dispatch import dispatch_due, worker_id
 from watcher.alert.message import Envelope, load_alert
 from watcher.alert.sample import sample_envelope
 from watcher.alert.slack import MAX_ALERTS, MAX_BLOCKS, SlackChannel, slack_payload
@@ -115,3 +117,42 @@ def test_a_full_digest_with_long_texts_stays_within_slack_limits(store: Store) -
     )  # the sources list says what it left out
     with pytest.raises(ValueError, match="do not fit"):
         slack_payload(Envelope("k", "slack", (*alerts, alerts[0]), ()))
+
+
+def gone_worker() -> str:
+    """The claim tag of a dispatcher on this host whose process has exited (a SIGKILL)."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    host = worker_id().split(":")[0]
+    return f"{host}:{done.stdout.strip()}:0000"
+
+
+def test_a_send_interrupted_by_a_kill_is_resent_marked_as_a_possible_repeat(
+    store: Store, server: FeedServer
+) -> None:
+    server.set("/hook", **{"body": b"ok", "headers": {"Content-Type": "text/plain"}})
+    settings = AlertSettings(channels=[slack_settings(server.url("/hook"))], retry_jitter=0)
+    channels = {"slack": SlackChannel(settings.channels[0])}
+    interrupted, clean = shift(store, settings=settings), shift(store, "UK", settings=settings)
+    now = utc_now() + timedelta(hours=1)
+    [row] = [r for r in store.deliveries.due(now) if r["shift_id"] == interrupted]
+    # A dispatcher claimed it (its attempt recorded before the send), then was killed mid-send.
+    assert store.deliveries.claim([row["id"]], gone_worker(), now, now + timedelta(minutes=5))
+    report = dispatch_due(store, channels, TOPICS, settings, now=now)
+    assert (report.released, report.sent) == (1, 2)
+    payloads = [json.loads(post.body) for post in server.requests_to("/hook")]
+    marked = [p for p in payloads if "Possible repeat" in json.dumps(p)]
+    assert len(payloads) == 2 and len(marked) == 1
+    [payload] = marked
+    assert_valid_block_kit(payload)
+    assert payload["text"].startswith("watcher (possible repeat): United States")
+    assert payload["blocks"][0]["text"]["text"].startswith("*Possible repeat:*")
+    assert payload["blocks"][1]["text"]["text"] == "United States: observing → against"
+    assert [a["outcome"] for a in store.deliveries.attempts(row["id"])] == ["interrupted", "sent"]
+    # the other shift's first and only send carries no marker
+    [other] = [p for p in payloads if p is not payload]
+    assert "possible repeat" not in json.dumps(other).lower() and clean != interrupted

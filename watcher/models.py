@@ -137,6 +137,8 @@ class ParsedFeed:
     title: str | None = None
     error: str | None = None  # malformed feed: recorded, never fatal
     ttl_minutes: int | None = None  # RSS <ttl> or sy:updatePeriod, a floor for the interval
+    # well-formed but suspicious: an empty body, no entries, items of the wrong type
+    warning: str | None = None
 
 
 @dataclass(frozen=True)

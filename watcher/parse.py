@@ -16,7 +16,7 @@ import hashlib
 import html
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
@@ -75,12 +75,22 @@ def parse_feed(result: FetchResult) -> ParsedFeed:
     """
     if result.body is None:
         return ParsedFeed(url=result.url, stories=())  # unchanged or failed: nothing to read
+    if not result.body.strip():
+        status = result.status or 200
+        return ParsedFeed(
+            url=result.url, stories=(), warning=f"empty body: HTTP {status} with nothing in it"
+        )
     try:
         if _looks_like_json(result.body):
-            return _parse_json_feed(result)
-        return _parse_xml_feed(result)
+            parsed = _parse_json_feed(result)
+        else:
+            parsed = _parse_xml_feed(result)
     except Exception as exc:  # a hostile feed must never take the daemon down
         return ParsedFeed(url=result.url, stories=(), error=describe_error(exc))
+    if not parsed.stories and parsed.error is None and parsed.warning is None:
+        # A dead feed often still answers 200 with a valid, empty document: say so.
+        return replace(parsed, warning="no entries: the document lists no items")
+    return parsed
 
 
 def canonical_link(url: str) -> str:
@@ -264,12 +274,17 @@ def _parse_json_feed(result: FetchResult) -> ParsedFeed:
     items = document.get("items")
     if not isinstance(items, list):
         raise ValueError("a JSON Feed must have an items list")
-    entries = (_json_entry(item) for item in items if isinstance(item, dict))
+    objects = [item for item in items if isinstance(item, dict)]
+    wrong = len(items) - len(objects)
+    warning = (
+        f"{wrong} of {len(items)} JSON Feed items are not objects (skipped)" if wrong else None
+    )
     return ParsedFeed(
         url=result.url,
-        stories=tuple(_stories(result, entries)),
+        stories=tuple(_stories(result, (_json_entry(item) for item in objects))),
         title=_short_title(_plain_as_html(_json_str(document.get("title")))),
         error=error,
+        warning=warning,
     )
 
 

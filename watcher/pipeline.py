@@ -300,6 +300,8 @@ class Pipeline:
         if parsed.error:
             report.feed_errors += 1
             log.warning("feed %s is malformed: %s", redact_url(result.url), parsed.error)
+        if parsed.warning:
+            log.warning("feed %s: %s", redact_url(result.url), parsed.warning)
         return list(parsed.stories)
 
     def process_story(self, story: Story, report: PollReport) -> None:

@@ -215,6 +215,10 @@ def _send(
                 if following_up
                 else ()
             ),
+            # a follow-up asks only about its own attempts, not the alert's before it
+            possible_repeat=store.deliveries.interrupted(
+                claim.ids, first["sent_at"] if following_up else None
+            ),
         )
         channel.send(envelope)
     except Exception as exc:  # a channel failure must never stop the others

@@ -98,6 +98,8 @@ class Envelope:
     rules: tuple[str, ...]
     # a follow-up of an alert already sent: the outlets that reported the shift since
     update: tuple[str, ...] = ()
+    # an earlier attempt was interrupted (the dispatcher died mid-send): it may have arrived
+    possible_repeat: bool = False
 
     @property
     def is_digest(self) -> bool:

@@ -39,6 +39,11 @@ BLOCKS_PER_ALERT = 6  # header, topic, before, after, sources, divider
 # A digest: its own header and the footer around the alerts' blocks.
 MAX_ALERTS = (MAX_BLOCKS - 2) // BLOCKS_PER_ALERT
 
+# Shown when an earlier attempt to send the same message was cut off after it may have arrived.
+REPEAT_NOTE = (
+    "watcher was stopped while sending this message before, so it may have arrived already."
+)
+
 # Answers that retrying will not change: the webhook is malformed, revoked or gone.
 _PERMANENT = {400, 403, 404, 410}
 
@@ -121,13 +126,21 @@ def alert_blocks(alert: Alert) -> list[dict[str, Any]]:
 
 
 def slack_payload(envelope: Envelope) -> dict[str, Any]:
-    """The webhook's JSON body: Block Kit blocks plus the plain ``text`` notifications show."""
-    blocks: list[dict[str, Any]] = []
+    """The webhook's JSON body: Block Kit blocks plus the plain ``text`` notifications show.
+
+    A message whose earlier attempt was interrupted opens with a "possible repeat" line: Slack
+    cannot tell whether that attempt arrived, so the reader is told.
+    """
+    opening: list[str] = []
+    if envelope.possible_repeat:
+        opening.append(f"*Possible repeat:* {REPEAT_NOTE}")
     if envelope.update:
         outlets = mrkdwn_escape(", ".join(envelope.update))
-        blocks.append(_section(f"*watcher update:* now also reported by {outlets}"))
+        opening.append(f"*watcher update:* now also reported by {outlets}")
     elif envelope.is_digest:
-        blocks.append(_section(f"*watcher digest:* {mrkdwn_escape(envelope.subject)}"))
+        opening.append(f"*watcher digest:* {mrkdwn_escape(envelope.subject)}")
+    # one section for all of them: a full digest has room for a single opening block
+    blocks: list[dict[str, Any]] = [_section("\n".join(opening))] if opening else []
     for alert in envelope.alerts:
         blocks += alert_blocks(alert)
     if len(blocks) + 1 > MAX_BLOCKS:
@@ -135,7 +148,8 @@ def slack_payload(envelope: Envelope) -> dict[str, Any]:
     blocks.append(
         {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(footer(envelope), 2000)}]}
     )
-    return {"text": clip(f"watcher: {envelope.subject}", MAX_SECTION), "blocks": blocks}
+    label = "watcher (possible repeat)" if envelope.possible_repeat else "watcher"
+    return {"text": clip(f"{label}: {envelope.subject}", MAX_SECTION), "blocks": blocks}
 
 
 class SlackChannel:

@@ -13,11 +13,21 @@ from watcher.cli.reading import emit, format_options, history_connection, since_
 from watcher.history.export import view_columns
 from watcher.history.filters import HistoryFilter
 from watcher.history.output import Column, cell, date_cell
-from watcher.history.timeline import JUDGE_COLUMNS, known_topics, timeline
+from watcher.history.timeline import ARTICLE_COLUMNS, JUDGE_COLUMNS, known_topics, timeline
 
 
 def change(row: dict[str, Any]) -> str:
-    """The decision column: a shift stands out with its before and after."""
+    """The decision column: a shift stands out with its before and after; evidence read from
+    the article says so, and a story whose article could not be read says why."""
+    decided = _decision(row)
+    if row.get("article_error"):
+        return f"{decided} (article not read: {row['article_error']}; the feed's text used)"
+    if row.get("evidence_from") == "article":
+        return f"{decided} (from the article)"
+    return decided
+
+
+def _decision(row: dict[str, Any]) -> str:
     if row["shift_id"] is not None:
         mark = f">> SHIFT {row['shifted_from'] or 'none'} -> {row['stance']}"
         if row["shift_status"] in ("rejected", "superseded"):
@@ -56,7 +66,8 @@ def command(
 
     Positions that shifted an actor's stance are marked ">> SHIFT before -> after" (and
     "(rejected)" when an analyst rejected the shift), with the language-model judge's ruling
-    when one was asked; a late position says why it is late.
+    when one was asked; a late position says why it is late, and evidence read from the
+    article (or an article that could not be read, and why) is noted.
     """
     with closing(history_connection(context)) as connection:
         rows = timeline(connection, HistoryFilter(topic, actor, since))
@@ -65,7 +76,8 @@ def command(
                 f"no positions recorded on topic {topic!r}; "
                 f"topics with positions: {', '.join(topics) or 'none yet'}"
             )
-        emit(rows, fmt, TABLE, [*view_columns(connection, "position_timeline"), *JUDGE_COLUMNS])
+        columns = [*view_columns(connection, "position_timeline"), *JUDGE_COLUMNS]
+        emit(rows, fmt, TABLE, [*columns, *ARTICLE_COLUMNS])
     if fmt == "table":
         shifts = sum(row["shift_id"] is not None for row in rows)
         click.echo(f"\n{len(rows)} positions, {shifts} shift{'' if shifts == 1 else 's'}", err=True)

@@ -372,6 +372,19 @@ class DeliveryRecords:
         rows = list(self.db.query("SELECT * FROM deliveries WHERE id = ?", [delivery_id]))
         return rows[0] if rows else None
 
+    def interrupted(self, ids: Iterable[int], since: str | None = None) -> bool:
+        """Whether an attempt at any of ``ids`` (started after ``since``, if given) was
+        interrupted: its dispatcher died mid-send, so the message may have arrived."""
+        wanted = list(ids)
+        if not wanted:
+            return False
+        row = self.db.execute(
+            f"SELECT 1 FROM delivery_attempts WHERE delivery_id IN ({_placeholders(wanted)}) "
+            "AND outcome = 'interrupted' AND started_at > ? LIMIT 1",
+            [*wanted, since or ""],
+        ).fetchone()
+        return row is not None
+
     def attempts(self, delivery_id: int) -> list[dict[str, Any]]:
         """The attempt log of one delivery, oldest first."""
         return list(

@@ -90,7 +90,8 @@ class FeedRecords:
                 self._record_error(result.url, "fetch", result.error or "unknown error")
 
     def record_parse(self, parsed: ParsedFeed) -> None:
-        """Remember the feed's own update hint; record a malformed feed's problem.
+        """Remember the feed's own update hint; record a malformed feed's problem, and a
+        warning (stage ``warning``) for a feed that brought nothing usable.
 
         A malformed feed's entries are still processed.
         """
@@ -100,6 +101,8 @@ class FeedRecords:
             )
             if parsed.error:
                 self._record_error(parsed.url, "parse", parsed.error)
+            if parsed.warning:
+                self._record_error(parsed.url, "warning", f"warning: {parsed.warning}")
 
     def count_items(self, url: str, new_items: int) -> None:
         """Add to the number of entries seen in ``url``."""
