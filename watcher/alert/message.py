@@ -101,9 +101,7 @@ class Alert:
         """One line in words, e.g. "United States now refuses air cover (was: undecided)"."""
         after = STANCE_NOW.get(self.after.stance, self.after.stance)
         before = (
-            STANCE_WAS.get(self.before.stance, self.before.stance)
-            if self.before
-            else "no position"
+            STANCE_WAS.get(self.before.stance, self.before.stance) if self.before else "no position"
         )
         return f"{self.actor_name} now {after} {self.topic_title} (was: {before})"
 
