@@ -17,6 +17,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -39,6 +40,8 @@ if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
 webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium (the dev extra)")
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support import expected_conditions  # noqa: E402
+from selenium.webdriver.support.wait import WebDriverWait  # noqa: E402
 
 FLAGS = (
     "--headless",
@@ -110,6 +113,12 @@ def visit(browser: webdriver.Chrome, url: str, screenshot: str | None = None) ->
         browser.set_window_size(1280, max(800, min(int(height) + 40, 4000)))
         browser.save_screenshot(str(SCREENSHOTS / screenshot))
         browser.set_window_size(1280, 1000)
+
+
+def submit(browser: webdriver.Chrome, form: Any) -> None:
+    """Press the form's button and wait until the answer has replaced the page."""
+    form.find_element(By.TAG_NAME, "button").click()
+    WebDriverWait(browser, 10).until(expected_conditions.staleness_of(form))
 
 
 def us_shift_url(browser: webdriver.Chrome, base: str) -> str:
@@ -217,7 +226,7 @@ def test_with_the_token_reject_changes_the_page(browser: webdriver.Chrome, with_
     form = browser.find_element(By.ID, "reject-form")
     form.find_element(By.NAME, "token").send_keys("not the token")
     form.find_element(By.NAME, "why").send_keys("a critic's quote")
-    form.find_element(By.ID, "reject").click()
+    submit(browser, form)
     assert "wrong token" in browser.page_source
     visit(browser, shift)
     assert browser.find_element(By.ID, "status").text == "open"
@@ -225,7 +234,7 @@ def test_with_the_token_reject_changes_the_page(browser: webdriver.Chrome, with_
     form = browser.find_element(By.ID, "reject-form")
     form.find_element(By.NAME, "token").send_keys(TOKEN)
     form.find_element(By.NAME, "why").send_keys("a critic's quote, not the government's")
-    form.find_element(By.ID, "reject").click()
+    submit(browser, form)
     assert browser.current_url == shift  # back on the shift page, which shows the change
     assert browser.find_element(By.ID, "status").text == "rejected"
     correction = browser.find_element(By.CSS_SELECTOR, "#corrections tbody tr").text
