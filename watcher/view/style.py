@@ -52,4 +52,5 @@ mark {{ background: #fff59d; }}
 .shift-alert {{ border-left: 4px solid #ddd; padding-left: 1em; }}
 form.correct {{ display: inline-block; margin-right: 2em; }}
 .legend span {{ margin-right: 1em; }}
+table.topics div[data-actor] {{ white-space: nowrap; }}
 """
