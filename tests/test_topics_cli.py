@@ -14,6 +14,15 @@ from watcher.cli import cli
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "seeds" / "demo.toml"
 TOPIC = "coalition-air-cover"
+# An inline topic, given on the command line only.
+TAURUS = (
+    "--claim",
+    "Germany will deliver Taurus missiles to Ukraine",
+    "--term",
+    "Taurus",
+    "--actor",
+    "DE:Germany,Berlin",
+)
 TURNS = (
     "Washington will provide air cover for the European deterrent force in Ukraine, the White "
     "House said on Monday."
@@ -81,12 +90,7 @@ def test_a_text_without_the_terms_says_the_pipeline_would_stop() -> None:
     result = run(
         "topics",
         "test",
-        "--claim",
-        "Germany will deliver Taurus missiles to Ukraine",
-        "--term",
-        "Taurus",
-        "--actor",
-        "DE:Germany,Berlin",
+        *TAURUS,
         "--text",
         "Berlin ruled out delivering long-range missiles to Ukraine.",
     )
@@ -107,12 +111,7 @@ def test_a_page_is_read_like_an_article() -> None:
         result = run(
             "topics",
             "test",
-            "--claim",
-            "Germany will deliver Taurus missiles to Ukraine",
-            "--term",
-            "Taurus",
-            "--actor",
-            "DE:Germany,Berlin",
+            *TAURUS,
             "--url",
             server.url("/story"),
         )
