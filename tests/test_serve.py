@@ -92,6 +92,7 @@ def test_serve_without_datasette_says_how_to_get_it(
 ) -> None:
     database = build_history(tmp_path / "h.db")
     monkeypatch.setitem(sys.modules, "datasette.app", None)  # as if the extra were missing
+    monkeypatch.delitem(sys.modules, "watcher.view", raising=False)  # imported again, without it
     result = CliRunner().invoke(cli, ["--db", str(database), "serve", "--port", "0"])
     assert result.exit_code == 1
     assert "pip install 'watcher[serve]'" in result.stderr
