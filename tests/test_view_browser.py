@@ -143,6 +143,10 @@ def test_the_topics_page_shows_each_actors_stance_in_force(
     assert row.find_elements(By.CSS_SELECTOR, "td.timeline svg g.lane")  # the small timeline
     colour = row.find_element(By.CSS_SELECTOR, "div[data-actor='US'] .badge")
     assert colour.value_of_css_property("background-color") == "rgba(198, 40, 40, 1)"  # red
+    loaded = browser.execute_script(
+        "return performance.getEntriesByType('resource').map(entry => entry.name)"
+    )
+    assert loaded and all(url.startswith(readonly) for url in loaded)  # nothing from elsewhere
 
 
 def test_the_topic_page_shows_the_us_line_with_its_step_to_against(
