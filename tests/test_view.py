@@ -83,6 +83,23 @@ def test_a_rejected_shift_is_crossed_out_and_sets_no_stance() -> None:
     assert [line.get("data-stance") for line in in_force] == ["observing"]
 
 
+def test_an_acknowledged_shift_is_ringed_and_stands() -> None:
+    svg = parse(
+        timeline_svg(
+            [
+                lane(
+                    Mark(DAY, "for", "baseline"),
+                    Mark(DAY + timedelta(days=3), "against", "shift", 8, "acknowledged"),
+                )
+            ]
+        )
+    )
+    ring = [c for c in svg.iter(f"{SVG}circle") if c.get("class") == "correction"]
+    assert len(ring) == 1 and ring[0].get("fill") == "none"
+    steps = [line for line in svg.iter(f"{SVG}line") if line.get("class") == "step"]
+    assert [(s.get("data-from"), s.get("data-to")) for s in steps] == [("for", "against")]
+
+
 def test_an_empty_history_is_an_empty_chart() -> None:
     svg = parse(timeline_svg([lane()], compact=True))
     assert not list(svg.iter(f"{SVG}circle"))

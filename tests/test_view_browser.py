@@ -140,6 +140,8 @@ def test_the_topics_page_shows_each_actors_stance_in_force(
     }
     assert stances == {"US": "against", "UK": "for", "France": "for", "Russia": "no position"}
     assert "observing → against" in row.text  # the last shift
+    us = row.find_element(By.CSS_SELECTOR, "div[data-actor='US'] .shifted")
+    assert us.text == "shifted 2025-06-11"
     assert row.find_elements(By.CSS_SELECTOR, "td.timeline svg g.lane")  # the small timeline
     colour = row.find_element(By.CSS_SELECTOR, "div[data-actor='US'] .badge")
     assert colour.value_of_css_property("background-color") == "rgba(198, 40, 40, 1)"  # red

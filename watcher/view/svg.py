@@ -225,7 +225,7 @@ def _month_starts(start: datetime, end: datetime, most: int = 8) -> list[datetim
         month += 1
         if month > 12:
             year, month = year + 1, 1
-        at = start.replace(year=year, month=month, day=1, hour=0, minute=0, second=0)
+        at = start.replace(year=year, month=month, day=1, hour=0, minute=0, second=0, microsecond=0)
         if at > end:
             break
         months.append(at)
