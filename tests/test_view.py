@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -32,22 +33,17 @@ def lane(*marks: Mark) -> Lane:
     return Lane("US", "United States <&>", marks)
 
 
-def parse(svg: str) -> ET.Element:
-    return ET.fromstring(svg)  # well-formed XML, or this raises
+def chart(*marks: Mark, **options: Any) -> ET.Element:
+    """The SVG of one lane with ``marks``, parsed (it must be well-formed XML)."""
+    return ET.fromstring(timeline_svg([lane(*marks)], **options))
 
 
 def test_a_shift_is_a_step_between_stance_levels_at_the_shift() -> None:
-    svg = parse(
-        timeline_svg(
-            [
-                lane(
-                    Mark(DAY, "observing", "baseline"),
-                    Mark(DAY + timedelta(days=5), "observing", "restated"),
-                    Mark(DAY + timedelta(days=10), "against", "shift", 7, "open"),
-                )
-            ],
-            shift_url=lambda shift_id: f"/-/shift/{shift_id}",
-        )
+    svg = chart(
+        Mark(DAY, "observing", "baseline"),
+        Mark(DAY + timedelta(days=5), "observing", "restated"),
+        Mark(DAY + timedelta(days=10), "against", "shift", 7, "open"),
+        shift_url=lambda shift_id: f"/-/shift/{shift_id}",
     )
     (step,) = [line for line in svg.iter(f"{SVG}line") if line.get("class") == "step"]
     dots = [c for c in svg.iter(f"{SVG}circle") if "mark" in (c.get("class") or "")]
@@ -66,15 +62,9 @@ def test_a_shift_is_a_step_between_stance_levels_at_the_shift() -> None:
 
 
 def test_a_rejected_shift_is_crossed_out_and_sets_no_stance() -> None:
-    svg = parse(
-        timeline_svg(
-            [
-                lane(
-                    Mark(DAY, "observing", "baseline"),
-                    Mark(DAY + timedelta(days=10), "against", "shift", 7, "rejected"),
-                )
-            ]
-        )
+    svg = chart(
+        Mark(DAY, "observing", "baseline"),
+        Mark(DAY + timedelta(days=10), "against", "shift", 7, "rejected"),
     )
     classes = [element.get("class") for element in svg.iter() if element.get("class")]
     assert "step" not in classes
@@ -84,15 +74,9 @@ def test_a_rejected_shift_is_crossed_out_and_sets_no_stance() -> None:
 
 
 def test_an_acknowledged_shift_is_ringed_and_stands() -> None:
-    svg = parse(
-        timeline_svg(
-            [
-                lane(
-                    Mark(DAY, "for", "baseline"),
-                    Mark(DAY + timedelta(days=3), "against", "shift", 8, "acknowledged"),
-                )
-            ]
-        )
+    svg = chart(
+        Mark(DAY, "for", "baseline"),
+        Mark(DAY + timedelta(days=3), "against", "shift", 8, "acknowledged"),
     )
     ring = [c for c in svg.iter(f"{SVG}circle") if c.get("class") == "correction"]
     assert len(ring) == 1 and ring[0].get("fill") == "none"
@@ -101,7 +85,7 @@ def test_an_acknowledged_shift_is_ringed_and_stands() -> None:
 
 
 def test_an_empty_history_is_an_empty_chart() -> None:
-    svg = parse(timeline_svg([lane()], compact=True))
+    svg = chart(compact=True)
     assert not list(svg.iter(f"{SVG}circle"))
 
 
