@@ -207,7 +207,7 @@ def test_without_a_token_there_are_no_buttons_and_posts_are_refused(
     for action in ("ack", "reject"):
         answer = httpx.post(f"{shift}/{action}", data={"token": TOKEN, "why": "wrong"})
         assert answer.status_code == 403
-        assert "read-only" in answer.text
+        assert "Read-only" in answer.text
     visit(browser, shift)
     assert browser.find_element(By.ID, "status").text == "open"
 
@@ -233,7 +233,7 @@ def test_with_the_token_reject_changes_the_page(browser: webdriver.Chrome, with_
     form.find_element(By.NAME, "token").send_keys("not the token")
     form.find_element(By.NAME, "why").send_keys("a critic's quote")
     submit(browser, form)
-    assert "wrong token" in browser.page_source
+    assert browser.find_element(By.ID, "message").text == "Wrong token."
     visit(browser, shift)
     assert browser.find_element(By.ID, "status").text == "open"
 
@@ -266,3 +266,17 @@ def test_a_post_without_the_csrf_token_is_refused(with_token: str) -> None:
         assert client.cookies.get("ds_csrftoken")
         forged = client.post(f"{shift}/ack", data={"token": TOKEN, "csrftoken": "forged"})
     assert forged.status_code == 403
+
+
+def test_a_reject_without_a_reason_is_explained_and_changes_nothing(with_token: str) -> None:
+    shift = f"{with_token}/-/shift/1"
+    with httpx.Client() as client:
+        page = client.get(shift).text
+        csrf = re.search(r'name="csrftoken" value="([^"]+)"', page).group(1)
+        answer = client.post(
+            f"{shift}/reject", data={"token": TOKEN, "csrftoken": csrf, "why": "  "}
+        )
+        after = client.get(shift).text
+    assert answer.status_code == 400
+    assert "rejecting shift #1 needs a reason" in answer.text
+    assert after.count("<td>reject</td>") == page.count("<td>reject</td>")  # nothing recorded

@@ -113,10 +113,18 @@ async def _page(
     return Response.html(body, status=status)
 
 
-async def _not_found(
-    datasette: Datasette, request: Request, settings: ViewSettings, what: str
+async def _message(
+    datasette: Datasette,
+    request: Request,
+    settings: ViewSettings,
+    status: int,
+    heading: str,
+    text: str,
+    back: str | None = None,
 ) -> Response:
-    return await _page(datasette, request, settings, "missing.html", {"what": what}, status=404)
+    """A page that only says something: not found, refused."""
+    context = {"heading": heading, "text": text, "back": back}
+    return await _page(datasette, request, settings, "message.html", context, status=status)
 
 
 @_view_route
@@ -138,7 +146,9 @@ async def topic_page(datasette: Datasette, request: Request, settings: ViewSetti
     topic_id = request.url_vars["topic"]
     topic = await _read(datasette, settings, data.read_topic, topic_id, settings.topics)
     if topic is None:
-        return await _not_found(datasette, request, settings, f"topic {topic_id!r}")
+        return await _message(
+            datasette, request, settings, 404, "Not found", f"There is no topic {topic_id!r}."
+        )
     chart = timeline_svg(topic.lanes, shift_url=shift_url, title=topic.title)
     return await _page(
         datasette, request, settings, "topic.html", {"topic": topic, "chart": Markup(chart)}
@@ -149,17 +159,29 @@ async def topic_page(datasette: Datasette, request: Request, settings: ViewSetti
 async def shift_page(datasette: Datasette, request: Request, settings: ViewSettings) -> Response:
     """One shift: the alert as the email shows it, its deliveries and corrections, and (with a
     token) the forms to acknowledge or reject it."""
-    shift_id = int(request.url_vars["shift_id"])
+    return await _shift_response(datasette, request, settings, int(request.url_vars["shift_id"]))
+
+
+async def _shift_response(
+    datasette: Datasette,
+    request: Request,
+    settings: ViewSettings,
+    shift_id: int,
+    problem: str | None = None,
+) -> Response:
     shift = await _read(datasette, settings, data.read_shift, shift_id, settings.topics)
     if shift is None:
-        return await _not_found(datasette, request, settings, f"shift #{shift_id}")
+        return await _message(
+            datasette, request, settings, 404, "Not found", f"There is no shift #{shift_id}."
+        )
     context = {
         "shift": shift,
         "alert_html": Markup(shift.alert_html),  # sanitised by the email renderer
         "can_correct": settings.token is not None,
-        "problem": request.args.get("problem"),
+        "problem": problem,
     }
-    return await _page(datasette, request, settings, "shift.html", context)
+    status = 400 if problem else 200
+    return await _page(datasette, request, settings, "shift.html", context, status=status)
 
 
 @_view_route
@@ -168,22 +190,31 @@ async def correct_shift(datasette: Datasette, request: Request, settings: ViewSe
     token, or without Datasette's CSRF token."""
     if request.method != "POST":
         return Response.text("POST only", status=405)
-    if settings.token is None:
-        return Response.text("read-only: watcher serve was started without --token-env", 403)
-    form = await request.post_vars()
-    # asgi-csrf checks the form's token against the cookie, but lets a request without any
-    # cookie through: such a request cannot have come from a page of ours, so refuse it here.
-    if _CSRF_COOKIE not in request.cookies or not form.get("csrftoken"):
-        return Response.text("refused: the form's CSRF token is missing", status=403)
-    if not hmac.compare_digest(form.get("token", "").encode(), settings.token.encode()):
-        return Response.text("refused: wrong token", status=403)
     shift_id = int(request.url_vars["shift_id"])
+    form = await request.post_vars()  # the body can be read once
+    refusal = _refusal(request, form, settings)
+    if refusal:
+        back = shift_url(shift_id)
+        return await _message(datasette, request, settings, 403, "Refused", refusal, back)
     action = request.url_vars["action"]
     try:
         await asyncio.to_thread(_correct, settings.database, shift_id, action, form.get("why", ""))
-    except CorrectionError as exc:
-        return Response.redirect(f"{shift_url(shift_id)}?problem={quote(str(exc))}")
-    return Response.redirect(shift_url(shift_id))
+    except CorrectionError as exc:  # e.g. no reason given, or a superseded shift
+        return await _shift_response(datasette, request, settings, shift_id, problem=str(exc))
+    return Response.redirect(shift_url(shift_id))  # the page, showing the change
+
+
+def _refusal(request: Request, form: dict[str, str], settings: ViewSettings) -> str | None:
+    """Why a correction is refused, or None when it may be made."""
+    if settings.token is None:
+        return "Read-only: watcher serve was started without --token-env."
+    # asgi-csrf checks the form's token against the cookie, but lets a request without any
+    # cookie through: such a request cannot have come from a page of ours, so refuse it here.
+    if _CSRF_COOKIE not in request.cookies or not form.get("csrftoken"):
+        return "The form's CSRF token is missing."
+    if not hmac.compare_digest(form.get("token", "").encode(), settings.token.encode()):
+        return "Wrong token."
+    return None
 
 
 def _correct(database: Path, shift_id: int, action: str, why: str) -> None:
