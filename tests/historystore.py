@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from watcher.config import FeedSettings
+from watcher.diff import word_diff
 from watcher.models import (
     Decision,
     Position,
@@ -116,8 +117,10 @@ def build_history(path: Path) -> Path:
 
         def record(position: Position, decision: Decision, prior: int | None) -> int:
             before = StoredPosition(prior, store.positions.get(prior)) if prior else None
+            shift = decision is Decision.SHIFT and before is not None
+            diff = word_diff(before.position.statement, position.statement) if shift else ()
             similarity = 40.0 if decision is Decision.SHIFT else 0.0
-            verdict = ShiftDecision(decision, f"{decision} in test", similarity)
+            verdict = ShiftDecision(decision, f"{decision} in test", similarity, diff)
             return store.positions.record(position, verdict, before)[0]
 
         note = "Donald Trump has not committed to a US backstop."

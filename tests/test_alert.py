@@ -46,16 +46,19 @@ def test_text_alert_has_topic_actor_stances_marked_evidence_sources_and_footer(
     store: Store,
 ) -> None:
     text = render_envelope_text(envelope(store))
-    assert text.splitlines()[0] == "watcher: United States shifted on air: observing -> against"
+    assert text.splitlines()[:2] == [
+        "United States now refuses air (was: undecided)",  # the change in words, first
+        "watcher: United States shifted on air: observing -> against",
+    ]
     assert "Claim: The US will provide air cover" in text
     assert "Before: observing (2025-06-01, Outlet seed)" in text
     assert "After: against (2025-06-11, Outlet s-air-US)" in text
-    # each statement shows its side of the diff; the diff line shows both
-    assert '  "The US has [-not ruled out-] air cover."' in text
-    assert '  "The US has {+refused+} air cover."' in text
-    assert "[-not ruled out-] {+refused+}" in text
+    # each statement quoted as written; the diff, once, shows both
+    assert '  "The US has not ruled out air cover."' in text
+    assert '  "The US has refused air cover."' in text
+    assert text.count("[-not ruled out-] {+refused+}") == 1
     assert "cues: refused" in text
-    assert "Sources (1):\n  - Outlet: US refuses air cover (2025-06-11 12:00)" in text
+    assert "Sources (1):\n  - Outlet: US refuses air cover (2025-06-11 12:00) [first-hand]" in text
     assert "    https://s-air-US.example/story" in text
     assert text.endswith(
         "Sent by watcher to channel 'console' because of route 'desk' (topics: air). Delivery k1."

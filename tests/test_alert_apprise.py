@@ -32,7 +32,7 @@ def test_an_alert_reaches_an_apprise_url_taken_from_the_environment(store: Store
         [request] = server.requests_to("/notify")
     body = json.loads(request.body)
     assert body["title"] == "watcher: United States shifted on air: observing -> against"
-    assert '"The US has {+refused+} air cover."' in body["message"]
+    assert '"The US has refused air cover."' in body["message"]
     assert "Sources (1):" in body["message"]
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from alerting import shift
 from click.testing import CliRunner
-from test_email import free_port
+from serving import free_port
 
 from watcher.cli import cli
 from watcher.config import load_config

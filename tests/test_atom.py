@@ -65,8 +65,9 @@ def test_the_feed_is_valid_atom_with_one_entry_per_shift(tmp_path: Path, demo_to
     assert [tag.term for tag in entry.tags] == [TOPIC, "US"]
     assert entry.summary.startswith("The US has refused to provide aerial cover")
     html = entry.content[0].value
-    assert "Claim: The US will provide air cover" in html
-    assert '<a href="https://wire.example/news/us-aerial-cover">' in html  # sources are links
+    assert "<strong>Claim:</strong> The US will provide air cover" in html
+    assert '<a href="https://wire.example/news/us-aerial-cover"' in html  # sources are links
+    assert "<del " in html and "<ins " in html and "[-" not in html  # the email's HTML diff
     assert html.index("Eastern Europe Wire") < html.index("Continental Daily")
 
 

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import re
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -15,6 +12,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 from historystore import TOPIC, build_history
+from serving import watcher_serve
 
 from watcher.cli import cli
 from watcher.history.browse import CANNED_QUERIES, datasette_metadata
@@ -25,12 +23,6 @@ from watcher.history.schema import VIEWS
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`watcher serve` in a subprocess over a known history; yields the database's base URL.
@@ -39,31 +31,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """
     tmp_path = tmp_path_factory.mktemp("serve")
     database = build_history(tmp_path / "history.db")
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "watcher", "--db", str(database), "serve", "--port", str(port)],
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{base}/-/versions.json", timeout=1).raise_for_status()
-                break
-            except httpx.HTTPError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(
-                        f"watcher serve did not start: {process.stderr.read().decode()}"
-                    ) from None
-                time.sleep(0.1)
+    with watcher_serve(database, tmp_path) as base:
         yield f"{base}/history"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        process.stderr.close()
 
 
 def test_a_canned_query_returns_rows_over_http(served: str) -> None:
@@ -123,6 +92,7 @@ def test_serve_without_datasette_says_how_to_get_it(
 ) -> None:
     database = build_history(tmp_path / "h.db")
     monkeypatch.setitem(sys.modules, "datasette.app", None)  # as if the extra were missing
+    monkeypatch.delitem(sys.modules, "watcher.view", raising=False)  # imported again, without it
     result = CliRunner().invoke(cli, ["--db", str(database), "serve", "--port", "0"])
     assert result.exit_code == 1
     assert "pip install 'watcher[serve]'" in result.stderr

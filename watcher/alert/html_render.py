@@ -1,4 +1,5 @@
-"""Render a message as HTML for the email's HTML part, sanitised with nh3.
+"""Render a message as HTML for the email's HTML part (and one alert for the Atom feed and the
+browser view), sanitised with nh3.
 
 Everything that came from a feed (evidence, titles, outlet names, links) is escaped as text, and
 the finished fragment then goes through nh3 (the Rust ``ammonia`` sanitiser) with an allowlist of
@@ -120,6 +121,12 @@ def _alert_html(alert: Alert) -> str:
         )
         parts.append(f"<h3>Sources ({len(alert.sources)})</h3><ul>{items}</ul>")
     return "\n".join(parts)
+
+
+def render_alert_html(alert: Alert) -> str:
+    """One alert as the sanitised HTML fragment the email shows for it (the Atom feed's entries
+    and the browser's shift page carry the same)."""
+    return sanitise(_alert_html(alert))
 
 
 def render_html(envelope: Envelope) -> str:

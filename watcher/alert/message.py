@@ -7,10 +7,19 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlite_utils import Database
+
 from watcher.models import DiffOp, Position, Topic
 from watcher.redact import redact_url
 from watcher.store import Store
+from watcher.store.positions import PositionRecords
+from watcher.store.shift_sources import ShiftSourceRecords
 from watcher.timeutil import from_iso
+
+# How a stance reads in a sentence, now and before: "United States now refuses air cover
+# (was: undecided)". One place, so every plain-text surface words a stance alike.
+STANCE_NOW = {"for": "supports", "against": "refuses", "observing": "is undecided on"}
+STANCE_WAS = {"for": "supporting", "against": "refusing", "observing": "undecided"}
 
 
 @dataclass(frozen=True)
@@ -87,6 +96,15 @@ class Alert:
         before = self.before.stance if self.before else "no position"
         return f"{self.actor_name} shifted on {self.topic_title}: {before} -> {self.after.stance}"
 
+    @property
+    def summary(self) -> str:
+        """One line in words, e.g. "United States now refuses air cover (was: undecided)"."""
+        after = STANCE_NOW.get(self.after.stance, self.after.stance)
+        before = (
+            STANCE_WAS.get(self.before.stance, self.before.stance) if self.before else "no position"
+        )
+        return f"{self.actor_name} now {after} {self.topic_title} (was: {before})"
+
 
 @dataclass(frozen=True)
 class Envelope:
@@ -131,7 +149,14 @@ def load_alert(store: Store, shift_id: int, topics: dict[str, Topic]) -> Alert:
     The sources are read now, at send time, so outlets that corroborated the shift after it was
     detected are listed too.
     """
-    row = store.positions.shift(shift_id)
+    return read_alert(store.db, shift_id, topics)
+
+
+def read_alert(db: Database, shift_id: int, topics: dict[str, Topic]) -> Alert:
+    """:func:`load_alert` over any connection to the database, also a read-only one (the
+    browser view reads through Datasette's)."""
+    positions, shift_sources = PositionRecords(db), ShiftSourceRecords(db)
+    row = positions.shift(shift_id)
     topic = topics.get(row["topic_id"])
     actor_name = next(
         (a.name for a in (topic.actors if topic else ()) if a.id == row["actor_id"]),
@@ -147,7 +172,7 @@ def load_alert(store: Store, shift_id: int, topics: dict[str, Topic]) -> Alert:
             corroborating=bool(s["corroborating"]),
             second_hand=bool(s["second_hand"]),
         )
-        for s in store.shift_sources.sources(shift_id)
+        for s in shift_sources.sources(shift_id)
     )
     return Alert(
         shift_id=shift_id,
@@ -156,10 +181,8 @@ def load_alert(store: Store, shift_id: int, topics: dict[str, Topic]) -> Alert:
         claim=topic.claim if topic else "",
         actor_id=row["actor_id"],
         actor_name=actor_name,
-        before=(
-            store.positions.get(row["before_position_id"]) if row["before_position_id"] else None
-        ),
-        after=store.positions.get(row["after_position_id"]),
+        before=positions.get(row["before_position_id"]) if row["before_position_id"] else None,
+        after=positions.get(row["after_position_id"]),
         reason=row["reason"],
         similarity=row["similarity"],
         diff=tuple(DiffOp(*op) for op in json.loads(row["diff"])),

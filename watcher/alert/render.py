@@ -76,21 +76,22 @@ def describe_when(position: Position) -> str:
 
 
 def source_label(source: Source) -> str:
-    """One source as "Outlet: title (date)"; the link is added by each format."""
+    """One source as "Outlet: title (date) [first-hand]"; the link is added by each format."""
     outlet = source.outlet or source.feed_url
     label = f"{outlet}: {source.title}" if source.title else outlet
     if source.published:
         label += f" ({source.published:%Y-%m-%d %H:%M})"
-    if source.second_hand:
-        label += " [second-hand]"
+    # first-hand: the outlet heard the statement itself, not through another report
+    label += " [second-hand]" if source.second_hand else " [first-hand]"
     return label + (" [reworded]" if source.corroborating else "")
 
 
-def _describe(label: str, position: Position | None, runs: list[Run]) -> list[str]:
+def _describe(label: str, position: Position | None) -> list[str]:
     if position is None:
         return [f"{label}: no earlier position recorded"]
     lines = [f"{label}: {position.stance} ({describe_when(position)})"]
-    lines += [f'  "{_wdiff(statement)}"' for statement in statement_runs(position, runs)]
+    # quoted as written: the diff below marks the changes once
+    lines += [f'  "{sentence}"' for sentence in position.verdict.evidence]
     if position.verdict.cues:
         lines.append(f"  cues: {', '.join(position.verdict.cues)}")
     if position.verdict.explanation:
@@ -101,14 +102,16 @@ def _describe(label: str, position: Position | None, runs: list[Run]) -> list[st
 
 
 def render_text(alert: Alert) -> str:
-    """The alert as readable plain text."""
-    lines = [f"watcher: {alert.headline}", f"Claim: {alert.claim}", f"Reason: {alert.reason}"]
+    """The alert as readable plain text: the change in words first, then the claim, before and
+    after as written, the word diff and the sources."""
+    lines = [alert.summary, f"watcher: {alert.headline}", f"Claim: {alert.claim}"]
+    lines.append(f"Reason: {alert.reason}")
     if alert.judge:
         lines.append(f"Second opinion: {alert.judge.summary}")
     lines.append("")
-    lines += _describe("Before", alert.before, before_runs(alert.diff))
+    lines += _describe("Before", alert.before)
     lines.append("")
-    lines += _describe("After", alert.after, after_runs(alert.diff))
+    lines += _describe("After", alert.after)
     if alert.diff:
         lines += ["", f"Diff ({alert.similarity:.0f}% alike):", f"  {diff_markup(alert.diff)}"]
     if alert.sources:

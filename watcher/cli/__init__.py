@@ -66,6 +66,7 @@ _COMMAND_MODULES = (
     "serve",
     "shifts",
     "status",
+    "topics",
     "unmute",
 )
 

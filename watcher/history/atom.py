@@ -9,17 +9,15 @@ as one the reader has already seen.
 
 from __future__ import annotations
 
-import html
 import json
-import re
 import uuid
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
 from watcher import __version__
+from watcher.alert.html_render import render_alert_html
 from watcher.alert.message import load_alert
-from watcher.alert.render import render_text
 from watcher.history.files import replace_file
 from watcher.history.filters import EVERYTHING, HistoryFilter
 from watcher.history.timeline import shift_log
@@ -31,8 +29,6 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 _ID_NAMESPACE = uuid.UUID("c1945923-78e1-417a-a69f-d2f36dae868b")
 DEFAULT_TITLE = "watcher: stance shifts"
 DEFAULT_LIMIT = 50
-
-_URL = re.compile(r"https?://[^\s<>\"]+")
 
 ET.register_namespace("", ATOM_NS)
 
@@ -148,21 +144,8 @@ def _add_entry(
     for scheme, term in terms:
         ET.SubElement(entry, _tag("category"), term=term, label=f"{scheme}: {term}")
     _text(entry, "summary", shift["after_statement"] or alert.headline)
-    _text(entry, "content", _as_html(render_text(alert)), type="html")
-
-
-def _as_html(text: str) -> str:
-    """Plain alert text as HTML: paragraphs at blank lines, line breaks kept, URLs linked."""
-    paragraphs = []
-    for block in text.split("\n\n"):
-        lines = [_URL.sub(_link, html.escape(line, quote=False)) for line in block.splitlines()]
-        paragraphs.append("<p>" + "<br/>".join(lines) + "</p>")
-    return "\n".join(paragraphs)
-
-
-def _link(found: re.Match[str]) -> str:
-    url = found.group()  # already escaped with the rest of the line, as an attribute needs
-    return f'<a href="{url}">{url}</a>'
+    # the email's HTML, diff marked in colour (sanitised: feed text cannot inject markup)
+    _text(entry, "content", render_alert_html(alert), type="html")
 
 
 def _tag(name: str) -> str:

@@ -1,7 +1,8 @@
 """``watcher serve``: the history in a browser through Datasette (the optional ``serve`` extra).
 
 Datasette reads through read-only connections (``mode=ro``), and none of the canned queries here
-writes, so browsing can never change the history.
+writes, so browsing can never change the history. The analyst's pages (``watcher.view``) run in
+the same Datasette; only with a token can they acknowledge or reject a shift.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from watcher.history.schema import VIEWS
+from watcher.models import Topic
 
 CANNED_QUERIES: dict[str, dict[str, Any]] = {
     "timeline": {
@@ -97,15 +99,25 @@ def datasette_metadata(database_name: str) -> dict[str, Any]:
     }
 
 
-def serve(database: Path, host: str, port: int) -> None:
-    """Serve ``database`` read-only through Datasette on ``host:port`` until interrupted."""
+def serve(
+    database: Path,
+    host: str,
+    port: int,
+    *,
+    topics: dict[str, Topic] | None = None,
+    token: str | None = None,
+) -> None:
+    """Serve ``database`` through Datasette with the analyst's pages on ``host:port`` until
+    interrupted; ``topics`` give claims and actor names, ``token`` allows corrections."""
     try:
         import uvicorn
-        from datasette.app import Datasette
+
+        from watcher.view import ViewSettings, make_datasette
     except ImportError:
         raise ServeUnavailable(
             "watcher serve needs Datasette: pip install 'watcher[serve]'"
         ) from None
-    datasette = Datasette([str(database)], metadata=datasette_metadata(database.stem))
+    settings = ViewSettings(database, topics or {}, token)
+    datasette = make_datasette(settings, datasette_metadata(database.stem))
     asyncio.run(datasette.invoke_startup())  # what `datasette serve` does before serving
     uvicorn.run(datasette.app(), host=host, port=port, log_level="warning", lifespan="on")

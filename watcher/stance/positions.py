@@ -62,7 +62,7 @@ def actor_positions(
     """
     stance = stance or engine()
     positions = []
-    for actor, attributions in _attributions(topic, story, match, stance).items():
+    for actor, attributions in attributed_statements(topic, story, match, stance).items():
         if not attributions:
             continue
         verdict = _actor_verdict(stance, topic_claim(topic), actor, attributions)
@@ -81,7 +81,7 @@ def actor_positions(
     return positions
 
 
-def _attributions(
+def attributed_statements(
     topic: Topic, story: Story, match: TopicMatch, stance: StanceEngine
 ) -> dict[Actor, list[Attribution]]:
     """Each actor's statements about the claim, in story order.
