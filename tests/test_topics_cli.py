@@ -55,7 +55,7 @@ def test_a_configured_topic_against_the_history_would_shift(
     assert f'    "{TURNS}"' in us
     assert "  stance: for" in us
     assert "  in force: against" in us  # the demo's US refusal
-    assert "  would be: shift (stance flipped: against -> for" in us
+    assert "  would be: shift (stance flipped from against to for: the new statement commits" in us
     assert "France (France)\n  nothing attributed to it about the claim" in out
     assert database.read_bytes() == before  # nothing stored
 

@@ -17,6 +17,7 @@ from watcher.config import Config, FetchSettings, ShiftSettings, TopicSettings
 from watcher.fetch import user_agent
 from watcher.history.connection import NotAWatcherDatabase, open_readonly
 from watcher.models import Position, Topic
+from watcher.stance.decide import engine
 from watcher.store.positions import PositionRecords
 from watcher.trial import TopicTrial, render_trial, try_topic
 
@@ -100,12 +101,15 @@ def test_topic(
 def _try(topic: Topic, text: str, config: Config | None, database: Path | None) -> TopicTrial:
     """The trial, with the stances in force from ``database`` when it is a watcher database."""
     shifts = config.shifts if config else ShiftSettings()
+    stance = engine(config.stance.engine if config else "light")
+    if stance.note:
+        click.echo(stance.note, err=True)
     try:
         connection = open_readonly(database) if database else None
     except NotAWatcherDatabase:
         connection = None
     if connection is None:
-        return try_topic(topic, text, shifts=shifts)
+        return try_topic(topic, text, shifts=shifts, stance=stance)
     with closing(connection):
         records = PositionRecords(Database(connection))
 
@@ -113,7 +117,7 @@ def _try(topic: Topic, text: str, config: Config | None, database: Path | None) 
             stored = records.current(topic_id, actor_id)
             return stored.position if stored else None
 
-        return try_topic(topic, text, shifts=shifts, in_force=in_force)
+        return try_topic(topic, text, shifts=shifts, in_force=in_force, stance=stance)
 
 
 def _inline_topic(

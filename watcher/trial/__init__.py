@@ -18,7 +18,7 @@ from watcher.diff import decide_shift
 from watcher.match import TopicMatcher
 from watcher.models import Actor, Position, ShiftDecision, Story, Topic, TopicMatch
 from watcher.stance.attribution import Attribution
-from watcher.stance.decide import engine
+from watcher.stance.decide import StanceEngine, engine
 from watcher.stance.positions import actor_positions, attributed_statements
 
 # The stance in force for (topic id, actor id) from the history, or None when there is none.
@@ -55,18 +55,21 @@ def try_topic(
     published: datetime | None = None,
     shifts: ShiftSettings | None = None,
     in_force: InForce | None = None,
+    stance: StanceEngine | None = None,
 ) -> TopicTrial:
     """Run matching, attribution, stance and the shift decision for ``topic`` on ``text``.
 
     Without a match the actors are read anyway (the pipeline would stop there): it shows what the
     terms miss. ``in_force`` reads the history; without it every position would be a baseline.
+    ``stance``: the engine the config selects (default: the light one).
     """
+    stance = stance or engine()
     story = Story(id="trial", feed_url="", title=title, text=text, link=link, published=published)
     matches = TopicMatcher([topic]).match(story)
     match = matches[0] if matches else None
     reading = match or TopicMatch(topic.id, story.id, 0.0, (), ())
-    statements = attributed_statements(topic, story, reading, engine())
-    positions = {p.actor_id: p for p in actor_positions(topic, story, reading)}
+    statements = attributed_statements(topic, story, reading, stance)
+    positions = {p.actor_id: p for p in actor_positions(topic, story, reading, stance)}
     policy = shifts or ShiftSettings()
     actors = []
     for actor in topic.actors:
