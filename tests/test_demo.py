@@ -88,6 +88,9 @@ def test_the_command_exits_0_and_prints_the_shift(tmp_path: Path) -> None:
         cli, ["demo", "--seeds", str(SEEDS), "--workdir", str(tmp_path)], catch_exceptions=False
     )
     assert result.exit_code == 0, result.output
-    assert "United States shifted on coalition-air-cover: observing -> against" in result.output
+    assert (
+        "United States shifted on air cover for the European force in Ukraine: observing -> against"
+        in result.output
+    )
     for shown in ("Before: observing", "After: against", "Diff", "refuses", "Sources (3)"):
         assert shown in result.output

@@ -176,7 +176,10 @@ def test_the_shift_page_reads_without_writing(tmp_path: Path, demo_topic: Topic)
         assert data.read_shift(connection, 99, {}) is None
         with pytest.raises(sqlite3.OperationalError):
             connection.execute("DELETE FROM shifts")
-    assert shift.alert.summary == "United States now refuses coalition-air-cover (was: undecided)"
+    assert (
+        shift.alert.summary
+        == "United States now refuses air cover for the European force in Ukraine (was: undecided)"
+    )
     assert "<del " in shift.alert_html and "Sources (3)" in shift.alert_html
     assert shift.corrections == ()
 

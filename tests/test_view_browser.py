@@ -184,7 +184,10 @@ def test_the_shift_page_lists_three_sources_earliest_first(
 ) -> None:
     visit(browser, us_shift_url(browser, readonly), "shift.png")
     summary = browser.find_element(By.ID, "summary").text
-    assert summary == "United States now refuses coalition-air-cover (was: undecided)"
+    assert (
+        summary
+        == "United States now refuses air cover for the European force in Ukraine (was: undecided)"
+    )
     alert = browser.find_element(By.ID, "alert")
     assert "Claim: The US will provide air cover" in alert.text
     sources = [item.text for item in alert.find_elements(By.CSS_SELECTOR, "ul li")]
