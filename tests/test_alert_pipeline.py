@@ -62,7 +62,8 @@ def test_the_demo_shift_arrives_by_email_with_feed_script_inert(tmp_path: Path) 
         result = run_demo(hostile_seeds(tmp_path, port), tmp_path / "demo", io.StringIO())
     assert len(result.shift_ids) == 1
     [message] = inbox.messages
-    assert message["Subject"] == "[watcher] United States shifted on coalition-air-cover: " + (
+    assert message["Subject"] == (
+        "[watcher] United States shifted on air cover for the European force in Ukraine: "
         "observing -> against"
     )
     text = message.get_body(("plain",)).get_content()

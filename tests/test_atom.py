@@ -59,7 +59,9 @@ def test_the_feed_is_valid_atom_with_one_entry_per_shift(tmp_path: Path, demo_to
     with Store(build_history(tmp_path / "h.db")) as store:
         parsed = check_atom(shift_feed(store, topics={TOPIC: demo_topic}))
     (entry,) = parsed.entries
-    assert entry.title == "United States shifted on coalition-air-cover: observing -> against"
+    assert entry.title == (
+        "United States shifted on air cover for the European force in Ukraine: observing -> against"
+    )
     assert entry.link == "https://briefing.example/news/us-refuses-aerial-cover"
     assert entry.published.startswith("2025-06-11T18:20:00")
     assert [tag.term for tag in entry.tags] == [TOPIC, "US"]
@@ -114,7 +116,7 @@ def test_filters_and_limit(tmp_path: Path) -> None:
         newest = check_atom(shift_feed(store, limit=1))
     assert len(everything.entries) == 2
     assert [entry.title for entry in only_us.entries] == [
-        "US shifted on coalition-air-cover: observing -> against"
+        "US shifted on coalition-air-cover: observing -> against"  # no config: no title
     ]
     assert [entry.id for entry in newest.entries] == [everything.entries[0].id]
     assert only_us.feed.id != everything.feed.id  # another filter is another feed

@@ -36,7 +36,9 @@ def run(*args: str) -> Result:
 def test_list_shows_each_topics_claim_terms_and_actors() -> None:
     result = run("-c", str(DEMO), "topics", "list")
     assert result.exit_code == 0, result.output
-    assert result.output.startswith(f"{TOPIC}\n  claim: The US will provide air cover")
+    assert result.output.startswith(
+        f"{TOPIC} (air cover for the European force in Ukraine)\n  claim: The US will provide"
+    )
     assert "  actor US: United States (also: US, U.S., Washington" in result.output
     assert "terms: Coalition of the Willing, reassurance force" in result.output
 
