@@ -3,13 +3,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
+from test_stance_statements import positions
 
-from watcher.match import TopicMatcher
-from watcher.models import Actor, Position, Stance, Story, Topic
-from watcher.stance import actor_positions
+from watcher.models import Actor, Position, Stance, Topic
 from watcher.stance.attribution import attribute, own_clause
 
 LOAN = Topic(
@@ -24,17 +21,7 @@ LOAN = Topic(
 
 
 def position(text: str, actor: str = "Belgium") -> Position:
-    story = Story(
-        id="s1",
-        feed_url="https://example.org/feed",
-        title="",
-        text=text,
-        link="https://example.org/story",
-        published=datetime(2025, 12, 18, tzinfo=UTC),
-    )
-    matches = TopicMatcher([LOAN]).match(story)
-    assert matches, "the story should match the topic"
-    return {p.actor_id: p for p in actor_positions(LOAN, story, matches[0])}[actor]
+    return positions(LOAN, text)[actor]
 
 
 def test_the_cue_is_the_actors_own_would_support_not_the_others_agreed() -> None:
