@@ -306,7 +306,7 @@ def cross_validate(args: argparse.Namespace, directory: Path, rows: list[Stateme
     gold = [LABELS.index(r.stance) for r in rows]
     fp32 = np.zeros((len(rows), len(LABELS)))
     int8 = np.zeros((len(rows), len(LABELS)))
-    OUT.mkdir(parents=True, exist_ok=True)
+    args.out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     for fold in range(5):
         train = [r for r in rows if folds[r.claim_id] != fold]
@@ -336,14 +336,14 @@ def cross_validate(args: argparse.Namespace, directory: Path, rows: list[Stateme
     agreement = float((fp32.argmax(1) == int8.argmax(1)).mean())
     print(f"int8 vs fp32 agreement (out of fold): {agreement:.4f}")
     # The int8 probabilities are what the runtime will produce, so they are what gets stacked.
-    write_oof(OUT / f"cross_encoder_oof_seed{args.seed}.jsonl", rows, folds, int8)
-    write_oof(OUT / f"cross_encoder_oof_fp32_seed{args.seed}.jsonl", rows, folds, fp32)
-    seeds = sorted(OUT.glob("cross_encoder_oof_seed*.jsonl"))
+    write_oof(args.out / f"cross_encoder_oof_seed{args.seed}.jsonl", rows, folds, int8)
+    write_oof(args.out / f"cross_encoder_oof_fp32_seed{args.seed}.jsonl", rows, folds, fp32)
+    seeds = sorted(args.out.glob("cross_encoder_oof_seed*.jsonl"))
     mean = np.mean([read_oof(path, rows) for path in seeds], axis=0)
-    write_oof(OUT / "cross_encoder_oof.jsonl", rows, folds, mean)
+    write_oof(args.out / "cross_encoder_oof.jsonl", rows, folds, mean)
     names = ", ".join(path.stem.removeprefix("cross_encoder_oof_") for path in seeds)
     report(f"int8 mean over {len(seeds)} seed file(s) ({names})", gold, mean)
-    print(f"wrote {OUT / 'cross_encoder_oof.jsonl'}")
+    print(f"wrote {args.out / 'cross_encoder_oof.jsonl'}")
 
 
 def build(args: argparse.Namespace, directory: Path, rows: list[Statement]) -> None:
@@ -354,9 +354,9 @@ def build(args: argparse.Namespace, directory: Path, rows: list[Statement]) -> N
     print(f"fit on {len(rows)} rows: {time.monotonic() - started:.0f} s")
     pairs = [(r.claim, r.text) for r in rows]
     TARGET.mkdir(parents=True, exist_ok=True)
-    OUT.mkdir(parents=True, exist_ok=True)
+    args.out.mkdir(parents=True, exist_ok=True)
     # The fp32 export stays in training/out/ (git-ignored): --requantize starts from it.
-    fp32_path = OUT / "cross_encoder_fp32.onnx"
+    fp32_path = args.out / "cross_encoder_fp32.onnx"
     export_onnx(model, tokenizer, fp32_path, TARGET / "model.onnx", args.per_channel)
     torch_probs = predict(model, tokenizer, pairs)
     fp32_probs = onnx_probabilities(fp32_path, tokenizer, pairs)
@@ -427,6 +427,9 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument(
+        "--out", type=Path, default=OUT, help=f"OOF files and the fp32 export (default {OUT})"
+    )
+    parser.add_argument(
         "--per-channel", action="store_true", help="int8 weights quantized per output channel"
     )
     parser.add_argument(
@@ -441,7 +444,7 @@ def main() -> None:
     if args.cv:
         cross_validate(args, directory, rows)
     elif args.requantize:
-        fp32_path = OUT / "cross_encoder_fp32.onnx"
+        fp32_path = args.out / "cross_encoder_fp32.onnx"
         if not fp32_path.is_file():
             sys.exit(f"{fp32_path}: missing; run the build (no option) first")
         tokenizer = runtime_tokenizer(directory / "tokenizer.json", MAX_LENGTH)

@@ -145,18 +145,32 @@ class CrossEncoder:
         return cls(session, tokenizer, labels, max_length, manifest)
 
     def logits(self, pairs: Sequence[tuple[str, str]], batch_size: int = 32) -> np.ndarray:
-        """The model's raw scores (pairs x labels), in batches of ``batch_size``."""
+        """The model's raw scores (pairs x labels), in input order.
+
+        Pairs run in batches of ``batch_size`` after sorting by token length, so a batch holds
+        pairs of about one length: little padding, less work. The int8 model quantizes its
+        activations per batch, so a pair's scores move slightly (in the last digits, rarely
+        more) with its batch companions; the same pairs and batch size give the same scores,
+        bit for bit, and ``batch_size=1`` gives each pair's scores on its own.
+        """
         import numpy as np
 
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
-        chunks = []
+        out = np.zeros((len(pairs), len(self.labels)), dtype=np.float32)
+        if not pairs:
+            return out
+        # One tokenizer call, padded to the longest pair; padding is on the right, so each
+        # batch is cut back to its own longest pair exactly.
+        encoded = encode_pairs(self.tokenizer, pairs)
+        lengths = encoded["attention_mask"].sum(axis=1)
+        order = np.argsort(lengths, kind="stable")
         for start in range(0, len(pairs), batch_size):
-            inputs = encode_pairs(self.tokenizer, pairs[start : start + batch_size])
-            chunks.append(self.session.run(["logits"], inputs)[0])
-        if not chunks:
-            return np.zeros((0, len(self.labels)), dtype=np.float32)
-        return np.concatenate(chunks).astype(np.float32)
+            index = order[start : start + batch_size]
+            width = int(lengths[index].max())
+            inputs = {name: array[index, :width] for name, array in encoded.items()}
+            out[index] = self.session.run(["logits"], inputs)[0]
+        return out
 
     def probabilities(
         self, pairs: Sequence[tuple[str, str]], batch_size: int = 32
