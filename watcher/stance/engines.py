@@ -5,8 +5,9 @@
 - ``model``: a MiniLM cross-encoder fine-tuned on the same headlines, run on onnxruntime
   (``pip install 'watcher[model]'``; the weights ship in the package). Its probabilities are
   averaged with the light model's, which cross-validation found better than either alone
-  (``training/README.md``). Without the extra, ``load_engine`` falls back to ``light`` and says
-  why.
+  (``training/README.md``): better on headlines, weaker on the commitments, refusals and
+  appeals of political statements. Without the extra, ``load_engine`` falls back to ``light``
+  and says why.
 
 Both give, for each statement, the probabilities of for / against / observing and the light
 model's per-feature contributions, from which the explanation names what decided it.
@@ -82,7 +83,10 @@ class ModelEngine:
     def read(self, claim: str, statements: Sequence[str]) -> list[StatementReading]:
         """One reading per statement, in order."""
         light = self.light.read(claim, statements)
-        strong = self.cross_encoder.probabilities([(claim, s) for s in statements])  # type: ignore[attr-defined]
+        # One statement at a time: the int8 model quantizes activations per batch, so batch
+        # companions would move a statement's reading; a position must not depend on them.
+        pairs = [(claim, s) for s in statements]
+        strong = self.cross_encoder.probabilities(pairs, batch_size=1)  # type: ignore[attr-defined]
         return [
             StatementReading(
                 {
