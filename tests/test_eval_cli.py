@@ -60,7 +60,7 @@ def test_stance_with_labels_reports_figures(tmp_path: Path) -> None:
     )
     code, _, stderr = _run("stance", str(data), "--labels", "gold")
     assert code == 0
-    assert "accuracy: 1.0000" in stderr
+    assert "accuracy: 1.0000  macro F1: 1.0000" in stderr  # no unused "unrelated" class
     assert "gold \\ pred" in stderr and "precision" in stderr
 
 

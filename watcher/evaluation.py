@@ -347,8 +347,13 @@ def format_classes(reports: Iterable[ClassReport]) -> str:
 
 
 def stance_summary(gold: Sequence[Stance], predicted: Sequence[Stance]) -> str:
-    """Accuracy, per-class precision/recall/F1 and the confusion matrix, as text."""
-    labels = [s.value for s in STANCE_ORDER]
+    """Accuracy, per-class precision/recall/F1 and the confusion matrix, as text.
+
+    Only the stances that occur (in the gold labels or the predictions) count: statements are
+    never ``unrelated``, and a class nobody used would pull the macro F1 down for nothing.
+    """
+    used = {*gold, *predicted}
+    labels = [s.value for s in STANCE_ORDER if s in used]
     g, p = [s.value for s in gold], [s.value for s in predicted]
     reports = class_reports(g, p, labels)
     macro = sum(r.f1 for r in reports) / len(reports)
