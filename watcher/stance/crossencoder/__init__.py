@@ -38,7 +38,8 @@ class ModelUnavailable(RuntimeError):
     """The cross-encoder cannot run: a package or a model file is missing, or a file is altered."""
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The hex sha256 of a file, read in 1 MiB blocks."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -126,7 +127,7 @@ class CrossEncoder:
             )
         manifest = json.loads((directory / MANIFEST_FILE).read_text(encoding="utf-8"))
         expected = manifest.get("model_sha256")
-        actual = _sha256(directory / MODEL_FILE)
+        actual = file_sha256(directory / MODEL_FILE)
         if actual != expected:
             raise ModelUnavailable(
                 f"{directory / MODEL_FILE}: sha256 {actual} differs from the manifest's "
