@@ -17,9 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from watcher.models import Stance
 from watcher.stance.features import Analysis, FeatureExtractor
 from watcher.stance.statement import (
     LABELS,
@@ -30,6 +29,9 @@ from watcher.stance.statement import (
     features,
     load_statement_model,
 )
+
+if TYPE_CHECKING:  # the module imports onnxruntime only when the model engine is loaded
+    from watcher.stance.crossencoder import CrossEncoder
 
 ENGINES = ("light", "model")
 
@@ -75,7 +77,7 @@ class ModelEngine:
     model's contributions are kept for the explanation.
     """
 
-    cross_encoder: object  # watcher.stance.crossencoder.CrossEncoder (imported lazily)
+    cross_encoder: CrossEncoder
     light: LightEngine
     weight: float
     name: str = "model"
@@ -86,7 +88,7 @@ class ModelEngine:
         # One statement at a time: the int8 model quantizes activations per batch, so batch
         # companions would move a statement's reading; a position must not depend on them.
         pairs = [(claim, s) for s in statements]
-        strong = self.cross_encoder.probabilities(pairs, batch_size=1)  # type: ignore[attr-defined]
+        strong = self.cross_encoder.probabilities(pairs, batch_size=1)
         return [
             StatementReading(
                 {
@@ -116,8 +118,3 @@ def load_engine(
         return light, f"stance engine 'model' is not available ({exc}); using 'light'"
     weight = float(light.model.settings.get("model_weight", 1.0))
     return ModelEngine(cross_encoder, light, weight), None
-
-
-def stance_of(probabilities: dict[Stance, float]) -> Stance:
-    """The most probable stance (ties go to the earlier of for, against, observing)."""
-    return max(LABELS, key=lambda label: probabilities[label])
