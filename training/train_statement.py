@@ -5,9 +5,10 @@
     .venv/bin/python training/train_statement.py --no-cv     # just rebuild the model (seconds)
 
 The statement model (``watcher/stance/statement.py``) is a multinomial logistic regression over
-cue features and the statement's words, the claim's own words masked. Every figure is computed
-by the runtime code (``LightEngine``, ``statement_verdict``, ``watcher.diff.stance_changed``) on
-models that never saw the evaluated claims: 5 folds by claim (``watcher.evaluation.claim_folds``).
+named cue features, fitted on top of the cue model's reading of each statement (its
+log-probabilities are a fixed offset). Every figure is computed by the runtime code
+(``StatementModel.read``, ``statement_verdict``, ``watcher.diff.stance_changed``) on models that
+never saw the evaluated claims: 5 folds by claim (``watcher.evaluation.claim_folds``).
 
 Shift pairs are built from the same headlines (``statement_shift_pairs``: a ``for`` and an
 ``against`` headline on one claim are a shift, two of one side are not) and scored with the
@@ -16,7 +17,8 @@ fold model that did not see their claim.
 With ``--cross-encoder FILE`` (the out-of-fold probabilities that
 ``training/train_cross_encoder.py --cv`` writes, same folds), it also prints the figures of the
 ``model`` engine, which averages the cross-encoder's probabilities with this model's, for a few
-weights, and stores the best weight (by macro F1) with the model.
+weights, and stores the best weight (by macro F1) with the model. Settings a run does not measure
+(``--no-cv``, or no ``--cross-encoder``) are kept from the file it replaces.
 """
 
 from __future__ import annotations
