@@ -66,6 +66,37 @@ class StageOutputs:
     refutes: StageResult
 
 
+@dataclass(frozen=True)
+class Chances:
+    """What the three stages make of one pair: the chance it is related, takes a side, and
+    that the side taken is against the claim."""
+
+    stages: StageOutputs
+    claim_denies: bool
+    related: float
+    committed: float
+    against: float
+
+    def by_stance(self) -> dict[Stance, float]:
+        """The probability of each stance."""
+        side = self.related * self.committed
+        return {
+            Stance.FOR: side * (1.0 - self.against),
+            Stance.AGAINST: side * self.against,
+            Stance.OBSERVING: self.related * (1.0 - self.committed),
+            Stance.UNRELATED: 1.0 - self.related,
+        }
+
+    def polarity(self) -> float:
+        """P(for) - P(against), as a verdict stores it."""
+        chance = self.by_stance()
+        return round(chance[Stance.FOR] - chance[Stance.AGAINST], 4)
+
+    def commitment(self) -> float:
+        """P(it takes a side), as a verdict stores it."""
+        return round(self.related * self.committed, 4)
+
+
 class StanceEngine:
     """A loaded article model, its feature extractor (which caches per-text work) and the
     statement engine that reads actors' statements."""
@@ -104,9 +135,10 @@ class StanceEngine:
         return float(settings.get(key) or settings.get("shift_min_confidence", 0.5))
 
     def cue_sides(self, analysis: Analysis) -> tuple[float, float]:
-        """P(for) and P(against) of a statement by the cue model alone (a statement feature)."""
-        verdict = self.decide(analysis, self.statement)
-        commitment, polarity = verdict.commitment or 0.0, verdict.polarity or 0.0
+        """P(for) and P(against) of a statement by the cue model alone (the statement engine's
+        starting point), as a verdict of it would state them (rounded), without building one."""
+        found = self.chances(analysis, self.statement)
+        commitment, polarity = found.commitment(), found.polarity()
         return (commitment + polarity) / 2, (commitment - polarity) / 2
 
     def stages(self, analysis: Analysis, prior: Prior = ARTICLE) -> StageOutputs:
@@ -144,24 +176,25 @@ class StanceEngine:
         """Share of the claim's weighted words that ``sentence`` contains (0..1)."""
         return self.extractor.relevance(claim, sentence)
 
-    def decide(self, analysis: Analysis, prior: Prior) -> StanceVerdict:
-        """The verdict on an analysed (claim, text) pair under ``prior``: the one decision core."""
+    def chances(self, analysis: Analysis, prior: Prior) -> Chances:
+        """The stages' probabilities of each stance for an analysed pair under ``prior``."""
         out = self.stages(analysis, prior)
         claim_denies = claim_polarity(analysis.claim) < 0
         p_related = 1.0 if prior.assume_related else out.related.probability
         # A question or a non-answer asserts nothing, whatever its words (FNC-1's articles rarely
         # consist of them, so the model cannot learn it): that share of the text takes no side.
-        unasserted = analysis.features["unasserted_rel"]
-        p_committed = out.committed.probability * (1.0 - unasserted)
+        p_committed = out.committed.probability * (1.0 - analysis.features["unasserted_rel"])
         # "against" is refuting what the claim affirms, or not refuting what it denies.
         p_refutes = out.refutes.probability
         p_against = 1.0 - p_refutes if claim_denies else p_refutes
-        chance = {
-            Stance.FOR: p_related * p_committed * (1.0 - p_against),
-            Stance.AGAINST: p_related * p_committed * p_against,
-            Stance.OBSERVING: p_related * (1.0 - p_committed),
-            Stance.UNRELATED: 1.0 - p_related,
-        }
+        return Chances(out, claim_denies, p_related, p_committed, p_against)
+
+    def decide(self, analysis: Analysis, prior: Prior) -> StanceVerdict:
+        """The verdict on an analysed (claim, text) pair under ``prior``: the one decision core."""
+        found = self.chances(analysis, prior)
+        out, claim_denies, chance = found.stages, found.claim_denies, found.by_stance()
+        p_related, p_committed, p_against = found.related, found.committed, found.against
+        unasserted = analysis.features["unasserted_rel"]
         if p_related < THRESHOLD:
             stance = Stance.UNRELATED
         elif p_committed < THRESHOLD:
@@ -184,8 +217,8 @@ class StanceEngine:
             evidence=tuple(s.text for s in sentences) if stance is not Stance.UNRELATED else (),
             cues=tuple(cues),
             explanation=explanation(stance, confidence, list(dict.fromkeys(reasons)), cues, scopes),
-            polarity=round(chance[Stance.FOR] - chance[Stance.AGAINST], 4),
-            commitment=round(p_related * p_committed, 4),
+            polarity=found.polarity(),
+            commitment=found.commitment(),
         )
 
 
