@@ -92,7 +92,7 @@ def test_a_pipeline_configured_for_the_model_engine_runs_on_light_without_it(
 
 def test_an_unknown_engine_name_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown stance engine 'heavy'"):
-        load_engine("heavy", StanceEngine(load_model()).extractor, lambda _: (0.5, 0.5))
+        load_engine("heavy", lambda _: (0.5, 0.5))
 
 
 @pytest.mark.parametrize("name", ["light", "model"])

@@ -54,6 +54,7 @@ from watcher.evaluation import (
 )
 from watcher.models import Stance, StanceVerdict
 from watcher.stance.decide import StanceEngine
+from watcher.stance.engines import averaged
 from watcher.stance.model import load_model
 from watcher.stance.statement import (
     FORMAT,
@@ -227,17 +228,6 @@ def read_cross_encoder(path: Path, statements: Sequence[Statement]) -> list[dict
     return [found[s.id] for s in statements]
 
 
-def mixed(light: StatementReading, strong: dict[Stance, float], weight: float) -> StatementReading:
-    """The ``model`` engine's reading: as ``watcher.stance.engines.ModelEngine`` averages."""
-    return StatementReading(
-        {
-            label: weight * strong[label] + (1 - weight) * light.probabilities[label]
-            for label in LABELS
-        },
-        light.contributions,
-    )
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Cross-validate (unless --no-cv), then fit on everything and write the model."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -278,7 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             best = (-1.0, 1.0, 0.5)
             for weight in MODEL_WEIGHTS:
                 mix = {
-                    s.id: mixed(r, p, weight)
+                    s.id: averaged(r, p, weight)
                     for s, r, p in zip(statements, light, strong, strict=True)
                 }
                 out = figures(

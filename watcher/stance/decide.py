@@ -115,7 +115,7 @@ class StanceEngine:
     @cached_property
     def loaded(self) -> tuple[StatementEngine, str | None]:
         """The statement engine (loaded on first use) and, if it fell back to light, why."""
-        return load_engine(self.engine_name, self.extractor, self.cue_sides)
+        return load_engine(self.engine_name, self.cue_sides)
 
     @property
     def statements(self) -> StatementEngine:
@@ -166,10 +166,11 @@ class StanceEngine:
         self, claim: str, texts: Sequence[str], reported: bool = False
     ) -> list[StanceVerdict]:
         """``classify_statement`` for many statements on one claim (batched for the model)."""
-        readings = self.statements.read(claim, texts)
+        analyses = [self.extractor.analyse(claim, text, about_claim=True) for text in texts]
+        readings = self.statements.read(claim, texts, analyses)
         return [
-            statement_verdict(self.extractor.analyse(claim, text, about_claim=True), r, reported)
-            for text, r in zip(texts, readings, strict=True)
+            statement_verdict(analysis, reading, reported)
+            for analysis, reading in zip(analyses, readings, strict=True)
         ]
 
     def relevance(self, claim: str, sentence: str) -> float:

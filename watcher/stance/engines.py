@@ -19,7 +19,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from watcher.stance.features import Analysis, FeatureExtractor
+from watcher.models import Stance
+from watcher.stance.features import Analysis
 from watcher.stance.statement import (
     LABELS,
     StatementModel,
@@ -41,8 +42,10 @@ class StatementEngine(Protocol):
 
     name: str
 
-    def read(self, claim: str, statements: Sequence[str]) -> list[StatementReading]:
-        """One reading per statement, in order."""
+    def read(
+        self, claim: str, statements: Sequence[str], analyses: Sequence[Analysis]
+    ) -> list[StatementReading]:
+        """One reading per statement (``analyses``: each one's analysis), in order."""
         ...
 
 
@@ -52,21 +55,20 @@ CueSides = Callable[[Analysis], tuple[float, float]]
 
 @dataclass
 class LightEngine:
-    """The pure-Python statement model over cue features, the cue model's reading and words."""
+    """The pure-Python statement model over cue features, on top of the cue model's reading."""
 
     model: StatementModel
-    extractor: FeatureExtractor
     cue_sides: CueSides
     name: str = "light"
 
-    def read(self, claim: str, statements: Sequence[str]) -> list[StatementReading]:
-        """One reading per statement, in order."""
-        readings = []
-        for statement in statements:
-            analysis = self.extractor.analyse(claim, statement, about_claim=True)
-            base = base_logits(self.cue_sides(analysis))
-            readings.append(self.model.read(features(analysis), base, claim_denies(analysis)))
-        return readings
+    def read(
+        self, claim: str, statements: Sequence[str], analyses: Sequence[Analysis]
+    ) -> list[StatementReading]:
+        """One reading per statement (``analyses``: each one's analysis), in order."""
+        return [
+            self.model.read(features(a), base_logits(self.cue_sides(a)), claim_denies(a))
+            for a in analyses
+        ]
 
 
 @dataclass
@@ -82,32 +84,37 @@ class ModelEngine:
     weight: float
     name: str = "model"
 
-    def read(self, claim: str, statements: Sequence[str]) -> list[StatementReading]:
-        """One reading per statement, in order."""
-        light = self.light.read(claim, statements)
+    def read(
+        self, claim: str, statements: Sequence[str], analyses: Sequence[Analysis]
+    ) -> list[StatementReading]:
+        """One reading per statement (``analyses``: each one's analysis), in order."""
+        light = self.light.read(claim, statements, analyses)
         # One statement at a time: the int8 model quantizes activations per batch, so batch
         # companions would move a statement's reading; a position must not depend on them.
         pairs = [(claim, s) for s in statements]
         strong = self.cross_encoder.probabilities(pairs, batch_size=1)
-        return [
-            StatementReading(
-                {
-                    label: self.weight * p[label] + (1 - self.weight) * reading.probabilities[label]
-                    for label in LABELS
-                },
-                reading.contributions,
-            )
-            for reading, p in zip(light, strong, strict=True)
-        ]
+        return [averaged(r, p, self.weight) for r, p in zip(light, strong, strict=True)]
 
 
-def load_engine(
-    name: str, extractor: FeatureExtractor, cue_sides: CueSides
-) -> tuple[StatementEngine, str | None]:
+def averaged(
+    light: StatementReading, strong: dict[Stance, float], weight: float
+) -> StatementReading:
+    """The light reading averaged with the cross-encoder's probabilities (``weight`` theirs);
+    the light model's contributions are kept for the explanation."""
+    return StatementReading(
+        {
+            label: weight * strong[label] + (1 - weight) * light.probabilities[label]
+            for label in LABELS
+        },
+        light.contributions,
+    )
+
+
+def load_engine(name: str, cue_sides: CueSides) -> tuple[StatementEngine, str | None]:
     """The engine called ``name`` and, when it had to fall back to ``light``, why."""
     if name not in ENGINES:
         raise ValueError(f"unknown stance engine {name!r} (expected one of: {', '.join(ENGINES)})")
-    light = LightEngine(load_statement_model(), extractor, cue_sides)
+    light = LightEngine(load_statement_model(), cue_sides)
     if name == "light":
         return light, None
     from watcher.stance.crossencoder import CrossEncoder, ModelUnavailable
