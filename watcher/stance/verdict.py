@@ -9,7 +9,7 @@ negation or refusal covers.
 from __future__ import annotations
 
 from watcher.models import Stance, StanceVerdict
-from watcher.stance.explain import FEATURE_PHRASES, MAX_SCOPES, cues_for, select_evidence
+from watcher.stance.explain import MAX_SCOPES, cues_for, select_evidence, top_reasons
 from watcher.stance.features import Analysis, claim_polarity
 from watcher.stance.statement import LABELS, StatementReading
 
@@ -39,15 +39,10 @@ def deciding(reading: StatementReading, stance: Stance) -> list[str]:
         (i for i in range(len(LABELS)) if i != chosen),
         key=lambda i: reading.probabilities[LABELS[i]],
     )
-    margins = sorted(
-        (
-            (terms[chosen] - terms[runner_up], name)
-            for name, terms in reading.contributions.items()
-            if terms[chosen] > terms[runner_up]
-        ),
-        reverse=True,
-    )
-    return [FEATURE_PHRASES.get(name, name) for _, name in margins[:DECIDING_FEATURES]]
+    margins = {
+        name: terms[chosen] - terms[runner_up] for name, terms in reading.contributions.items()
+    }
+    return top_reasons(margins, toward=1.0, count=DECIDING_FEATURES)
 
 
 def statement_verdict(
