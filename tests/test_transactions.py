@@ -16,12 +16,14 @@ from pathlib import Path
 import pytest
 from feedserver import FeedServer
 from rss import Item, rss
+from sqlite_utils import Database
 
 from watcher.config import FeedSettings, config_from_dict
 from watcher.daemon import heartbeat
 from watcher.fetch import fetch_all
 from watcher.pipeline import Pipeline
 from watcher.store import Store
+from watcher.store.sql import enable_wal
 from watcher.timeutil import from_iso
 
 URL = "https://news.example/feed.xml"
@@ -103,6 +105,38 @@ def test_processes_opening_a_new_database_at_once_migrate_it_once(tmp_path: Path
     with Store(path) as store:
         versions = [r[0] for r in store.db.execute("SELECT version FROM schema_migrations")]
     assert versions == sorted(set(versions))
+
+
+def _reader_holding_the_file(path: Path) -> sqlite3.Connection:
+    """A connection in a read transaction on a rollback-journal file: the WAL switch must wait."""
+    reader = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    reader.execute("CREATE TABLE t (x)")
+    reader.execute("BEGIN")
+    reader.execute("SELECT * FROM t").fetchall()
+    return reader
+
+
+def test_the_switch_to_wal_is_retried_until_the_other_connection_lets_go(tmp_path: Path) -> None:
+    path = tmp_path / "fresh.db"
+    reader = _reader_holding_the_file(path)
+    db = Database(path)
+    db.execute("PRAGMA busy_timeout = 0")  # SQLite's own wait off: only the retry can succeed
+    threading.Timer(0.3, reader.rollback).start()
+    enable_wal(db, wait_seconds=10)
+    assert db.journal_mode == "wal"
+    reader.close()
+
+
+def test_the_switch_to_wal_gives_up_after_its_wait(tmp_path: Path) -> None:
+    path = tmp_path / "fresh.db"
+    reader = _reader_holding_the_file(path)
+    db = Database(path)
+    db.execute("PRAGMA busy_timeout = 0")
+    started = time.monotonic()
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        enable_wal(db, wait_seconds=0.2)
+    assert time.monotonic() - started < 5
+    reader.close()
 
 
 def test_the_lock_wait_is_bounded_by_the_busy_timeout(tmp_path: Path) -> None:

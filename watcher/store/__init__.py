@@ -18,10 +18,13 @@ from watcher.store.judgements import JudgeRecords
 from watcher.store.migrations import migrate
 from watcher.store.positions import PositionRecords, StoredPosition
 from watcher.store.shift_sources import ShiftSourceRecords
-from watcher.store.sql import write_transaction
+from watcher.store.sql import enable_wal, write_transaction
 from watcher.store.stories import StoryRecords
 
 __all__ = ["Store", "StoredPosition"]
+
+# How long a connection waits for another one's lock before "database is locked".
+BUSY_TIMEOUT_SECONDS = 10
 
 
 class Store:
@@ -32,9 +35,10 @@ class Store:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self.db = Database(path)
-        self.db.execute("PRAGMA busy_timeout = 10000")  # the CLI may read while the daemon writes
+        # the CLI may read while the daemon writes
+        self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
         self.db.execute("PRAGMA foreign_keys = ON")
-        self.db.enable_wal()
+        enable_wal(self.db, BUSY_TIMEOUT_SECONDS)
         # With WAL, NORMAL never corrupts the file and survives a crash of the process; only a
         # power loss can undo the last commits, and each commit holds a story with its positions,
         # shifts and queued alerts together, so nothing half-recorded survives. FULL cost an fsync

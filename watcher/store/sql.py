@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlite_utils import Database
+
+
+def enable_wal(db: Database, wait_seconds: float) -> None:
+    """Switch ``db`` to WAL, retrying for up to ``wait_seconds`` while another connection blocks it.
+
+    SQLite does not always call the busy handler for the switch: while another connection is
+    switching or recovering the same new file, ``PRAGMA journal_mode=wal`` fails at once with
+    "database is locked", so several processes opening a new database together need the retry.
+    """
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            db.enable_wal()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.02)
 
 
 @contextmanager
