@@ -38,6 +38,7 @@ if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
         allow_module_level=True,
     )
 webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium (the dev extra)")
+from selenium.common.exceptions import WebDriverException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions  # noqa: E402
@@ -118,7 +119,19 @@ def visit(browser: webdriver.Chrome, url: str, screenshot: str | None = None) ->
 def submit(browser: webdriver.Chrome, form: Any) -> None:
     """Press the form's button and wait until the answer has replaced the page."""
     form.find_element(By.TAG_NAME, "button").click()
-    WebDriverWait(browser, 10).until(expected_conditions.staleness_of(form))
+    gone = expected_conditions.staleness_of(form)
+
+    def page_replaced(driver: webdriver.Chrome) -> bool:
+        try:
+            return gone(driver)
+        except WebDriverException as exc:
+            # Asked mid-navigation, chromedriver may answer that the node left the document
+            # instead of calling it stale; the next poll sees it stale.
+            if "does not belong to the document" in (exc.msg or ""):
+                return False
+            raise
+
+    WebDriverWait(browser, 10).until(page_replaced)
 
 
 def us_shift_url(browser: webdriver.Chrome, base: str) -> str:
