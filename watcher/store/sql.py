@@ -1,4 +1,4 @@
-"""Plain SQL helpers for the store: write transactions and the hot path's inserts."""
+"""SQL helpers for the store: the switch to WAL, write transactions, the hot path's inserts."""
 
 from __future__ import annotations
 
